@@ -1,0 +1,109 @@
+/**
+ * `createApp(deps)`: the express application, with no side effects (nothing listens, nothing is opened).
+ * express is used for the middleware chain; the FHIR endpoint itself is one handler (src/http/fhir-router.ts).
+ *
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import { buildCapabilityStatement } from './capability/capability-statement.ts';
+import { notFound } from './fhir/errors.ts';
+import { toFhirError, writeError } from './http/errors.ts';
+import { createFhirRouter } from './http/fhir-router.ts';
+import { COMMON_HEADERS, PREFLIGHT_HEADERS } from './http/headers.ts';
+import { requestIdFor } from './http/logger.ts';
+import type { OperationRegistry } from './operations/registry.ts';
+import type { ServerServices } from './operations/services.ts';
+import type { Repository } from './store/repository.ts';
+
+/** What the application needs. */
+export interface AppDeps {
+  readonly repository: Repository;
+  readonly registry: OperationRegistry<ServerServices>;
+  readonly logger: Logger;
+  readonly publicBaseUrl: string;
+  readonly writeToken: string | undefined;
+  readonly maxBodyBytes: number;
+  /** Extra per-request services for operations (terminology, knowledge, validation). */
+  readonly services?: Omit<ServerServices, 'deadline' | 'repository' | 'baseUrl'>;
+  /** Builds `/metadata?mode=terminology`; without it that mode is a 400. */
+  readonly terminologyCapabilities?: () => Resource;
+  /** Whether the server is ready (for /healthz). */
+  readonly ready?: () => boolean;
+}
+
+type RequestWithId = Request & { requestId?: string };
+
+/**
+ * Creates the express application.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.set('case sensitive routing', true);
+  app.set('strict routing', false);
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.disable('x-powered-by');
+
+  const capability = buildCapabilityStatement({ baseUrl: deps.publicBaseUrl, registry: deps.registry, writable: deps.writeToken !== undefined });
+  const rest = { repository: deps.repository, baseUrl: deps.publicBaseUrl };
+  const fhir = createFhirRouter<ServerServices>({
+    rest,
+    registry: deps.registry,
+    services: (deadline) => ({ ...deps.services, repository: deps.repository, baseUrl: deps.publicBaseUrl, deadline }),
+    metadata: (mode) => {
+      if (mode === undefined || mode === 'full') return capability;
+      if (mode === 'terminology' && deps.terminologyCapabilities) return deps.terminologyCapabilities();
+      throw notFound(`metadata mode "${mode}" is not supported`);
+    },
+    writeToken: deps.writeToken,
+    maxBodyBytes: deps.maxBodyBytes,
+    logger: deps.logger,
+  });
+
+  // Request id, access log, CORS preflight.
+  app.use((req: RequestWithId, res: Response, next: NextFunction) => {
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    req.requestId = requestId;
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (deps.logger.isLevelEnabled('info')) {
+        deps.logger.info(
+          { reqId: requestId, method: req.method, url: req.originalUrl.slice(0, 500), status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+          'request',
+        );
+      }
+    });
+    if (req.method === 'OPTIONS') {
+      const headers: Record<string, string> = { 'X-Request-Id': requestId };
+      for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+      for (const [k, v] of PREFLIGHT_HEADERS) headers[k] = v;
+      res.writeHead(204, headers).end();
+      return;
+    }
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    const ready = deps.ready ? deps.ready() : true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting' });
+  });
+
+  app.use('/fhir', (req, res) => {
+    void fhir(req as RequestWithId, res);
+  });
+
+  // Anything else: a FHIR 404.
+  app.use((req: RequestWithId, res: Response) => {
+    writeError(res, notFound(`Nothing is served at ${req.path.slice(0, 200)}; the FHIR base is /fhir`), req.requestId ?? '-');
+  });
+
+  // The one error exit for errors thrown outside the FHIR router (e.g. by express itself).
+  app.use((err: unknown, req: RequestWithId, res: Response, _next: NextFunction) => {
+    const requestId = req.requestId ?? '-';
+    writeError(res, toFhirError(err, deps.logger, requestId), requestId);
+  });
+  return app;
+}

@@ -1,0 +1,149 @@
+/**
+ * Reading request bodies: size limit (413 while streaming, before buffering everything), media type (415),
+ * UTF-8 only, and a JSON parse guarded by an iterative depth and array-size scan — so a 50,000-deep or
+ * 200,000-element body is refused with an OperationOutcome instead of overflowing a stack or stalling
+ * the event loop in later recursive walks.
+ *
+ * @see https://hl7.org/fhir/R4/http.html#mime-type
+ */
+import type { IncomingMessage } from 'node:http';
+import { badRequest, fhirError } from '../fhir/errors.ts';
+
+/** Deepest JSON nesting accepted in a request body. */
+export const MAX_JSON_DEPTH = 100;
+/** Most items accepted in any one JSON array of a request body. */
+export const MAX_JSON_ARRAY_ITEMS = 100_000;
+
+/** Media types accepted for FHIR JSON bodies. */
+const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** A decoded body. */
+export type DecodedBody = { readonly kind: 'none' } | { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'form'; readonly pairs: [string, string][] };
+
+function tooLarge(limit: number): Error {
+  return fhirError(413, 'too-costly', `The request body is larger than the limit of ${limit} bytes`);
+}
+
+/** Reads the raw body, refusing more than `limit` bytes. */
+export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume(); // drain
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (!failed) {
+        failed = true;
+        reject(badRequest(`The request body could not be read: ${err.message}`));
+      }
+    });
+  });
+}
+
+/**
+ * Scans JSON text for nesting depth and array sizes without recursion.
+ * @returns an error message, or undefined when within limits.
+ */
+export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems = MAX_JSON_ARRAY_ITEMS): string | undefined {
+  // Per open container: is it an array, and how many commas (items - 1) so far.
+  const isArray: boolean[] = [];
+  const items: number[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    switch (c) {
+      case 34:
+        inString = true;
+        break;
+      case 91: // [
+      case 123: // {
+        isArray.push(c === 91);
+        items.push(0);
+        if (isArray.length > maxDepth) return `JSON nesting deeper than ${maxDepth} levels`;
+        break;
+      case 93: // ]
+      case 125: // }
+        isArray.pop();
+        items.pop();
+        break;
+      case 44: // ,
+        if (isArray.length > 0 && isArray[isArray.length - 1]) {
+          const n = ++items[items.length - 1];
+          if (n >= maxItems) return `a JSON array with more than ${maxItems} items`;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** Parses JSON text of a request body (400 on malformed JSON, 413 on shapes over the limits). */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw badRequest('The request body is empty; a FHIR resource was expected');
+  const shape = checkJsonShape(text);
+  if (shape !== undefined) throw fhirError(413, 'too-costly', `The request body is refused: ${shape}`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Reads and decodes a request body by its Content-Type.
+ * @param options.requireBody - writes need a body (415 without a JSON media type)
+ */
+export async function readBody(req: IncomingMessage, options: { readonly limit: number; readonly allowForm: boolean }): Promise<DecodedBody> {
+  const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return { kind: 'none' };
+  const contentType = req.headers['content-type'];
+  if (contentType === undefined) {
+    req.resume();
+    throw fhirError(415, 'not-supported', 'A request body needs a Content-Type: application/fhir+json');
+  }
+  const [mediaType, ...paramsRaw] = contentType.split(';').map((s) => s.trim().toLowerCase());
+  const charset = paramsRaw.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    req.resume();
+    throw fhirError(415, 'not-supported', `Only UTF-8 bodies are accepted, not charset=${charset}`);
+  }
+  const isForm = mediaType === FORM_TYPE && options.allowForm;
+  if (!JSON_TYPES.has(mediaType) && !isForm) {
+    req.resume();
+    throw fhirError(415, 'not-supported', `Content-Type ${mediaType} is not supported; send application/fhir+json`);
+  }
+  const raw = await readRaw(req, options.limit);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8');
+  }
+  if (isForm) return { kind: 'form', pairs: [...new URLSearchParams(text).entries()] };
+  return { kind: 'json', value: parseJsonBody(text) };
+}

@@ -1,0 +1,257 @@
+/**
+ * The FHIR endpoint's router: one handler that decodes the path (case-sensitive; `$` and `%24` alike;
+ * ids checked before any lookup), negotiates the format, checks write credentials, reads the body, and
+ * dispatches to a REST interaction or a registered operation. Routing by hand rather than with express
+ * patterns keeps every answer — unknown route, wrong method, bad percent-encoding — a FHIR OperationOutcome.
+ *
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import { badRequest, fhirError, notFound } from '../fhir/errors.ts';
+import { bodyToParameters, queryToParameters } from '../operations/parameters.ts';
+import type { OperationLevel, OperationRegistry } from '../operations/registry.ts';
+import type { OperationServices } from '../operations/types.ts';
+import type { QueryPairs } from '../rest/bundles.ts';
+import { isSupportedType, pairsToParams, type InteractionRequest, type RestContext } from '../rest/context.ts';
+import {
+  createInteraction,
+  deleteInteraction,
+  historyInteraction,
+  readInteraction,
+  searchInteraction,
+  systemSearchInteraction,
+  updateInteraction,
+  vreadInteraction,
+} from '../rest/interactions.ts';
+import type { RestResponse } from '../rest/response.ts';
+import { ID_PATTERN } from '../store/repository.ts';
+import { readBody, type DecodedBody } from './body.ts';
+import { toFhirError, writeError } from './errors.ts';
+import { COMMON_HEADERS } from './headers.ts';
+import { parseAcceptLanguage, } from './languages.ts';
+import { negotiate } from './negotiate.ts';
+
+/** Time an operation may run before long loops stop with `too-costly`. */
+export const OPERATION_TIME_LIMIT_MS = 10_000;
+
+/** What the router needs. */
+export interface FhirRouterDeps<S extends OperationServices> {
+  readonly rest: RestContext;
+  readonly registry: OperationRegistry<S>;
+  /** Builds the per-request services of operations. */
+  readonly services: (deadline: number) => S;
+  /** `GET /metadata` (and `?mode=terminology`). */
+  readonly metadata: (mode: string | undefined) => Resource;
+  readonly writeToken: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/** A request decoded from HTTP. */
+interface Decoded {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly pairs: QueryPairs;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+function decodePath(rawPath: string): string[] {
+  const segments = rawPath.split('/').filter((s) => s !== '');
+  try {
+    return segments.map((s) => decodeURIComponent(s));
+  } catch {
+    throw badRequest('The URL has invalid percent-encoding');
+  }
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(req.headers)) out[key] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+function checkId(id: string): void {
+  if (!ID_PATTERN.test(id)) throw badRequest(`"${id.slice(0, 80)}" is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`);
+}
+
+function methodNotAllowed(allow: string): Error {
+  return fhirError(405, 'not-supported', `Method not allowed here; allowed: ${allow}`, { headers: { Allow: allow } });
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Creates the handler of the FHIR base (mounted at `/fhir`).
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDeps<S>) {
+  const { rest, registry } = deps;
+
+  function requireWrite(headers: Decoded['headers']): void {
+    if (deps.writeToken === undefined) {
+      throw fhirError(405, 'not-supported', 'This server is read-only: no WRITE_TOKEN is configured', { headers: { Allow: 'GET, HEAD, POST' } });
+    }
+    const auth = headers.authorization;
+    const match = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!match || !safeEqual(match[1], deps.writeToken)) {
+      throw fhirError(401, 'login', auth === undefined ? 'Writes need a bearer token' : 'The bearer token is not valid', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="fhir"' },
+      });
+    }
+  }
+
+  async function body(req: IncomingMessage, allowForm = false): Promise<DecodedBody> {
+    return readBody(req, { limit: deps.maxBodyBytes, allowForm });
+  }
+
+  function jsonBody(decoded: DecodedBody): unknown {
+    return decoded.kind === 'json' ? decoded.value : undefined;
+  }
+
+  async function operation(req: IncomingMessage, d: Decoded, level: OperationLevel, code: string, resourceType?: string, id?: string): Promise<RestResponse> {
+    const declaration = registry.find(code, level, resourceType);
+    if (!declaration) {
+      const where = level === 'system' ? 'at system level' : level === 'type' ? `on ${resourceType}` : `on a ${resourceType} instance`;
+      throw notFound(`Operation $${code} is not supported ${where}`);
+    }
+    let parameters;
+    if (d.method === 'GET' || d.method === 'HEAD') {
+      if (declaration.definition.affectsState) throw methodNotAllowed('POST');
+      parameters = queryToParameters(declaration.definition, d.pairs);
+    } else if (d.method === 'POST') {
+      parameters = bodyToParameters(declaration.definition, jsonBody(await body(req)), d.pairs);
+    } else {
+      throw methodNotAllowed(declaration.definition.affectsState ? 'POST' : 'GET, POST');
+    }
+    const result = await declaration.handler(
+      {
+        resourceType: resourceType as never,
+        id,
+        parameters,
+        acceptLanguages: parseAcceptLanguage(d.headers['accept-language']),
+        headers: d.headers,
+      },
+      deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
+    );
+    return { status: 200, body: result };
+  }
+
+  async function dispatch(req: IncomingMessage, d: Decoded): Promise<RestResponse> {
+    const { method, segments, pairs, headers } = d;
+    const params = pairsToParams(pairs);
+    const [first, second, third, fourth] = segments;
+    const read = method === 'GET' || method === 'HEAD';
+
+    if (segments.length === 0) {
+      if (read) return systemSearchInteraction(rest, { pairs, params, headers });
+      throw methodNotAllowed('GET');
+    }
+    if (first === 'metadata' && segments.length === 1) {
+      if (!read) throw methodNotAllowed('GET');
+      const mode = typeof params.mode === 'string' ? params.mode : undefined;
+      return { status: 200, body: deps.metadata(mode) };
+    }
+    if (first.startsWith('$') && segments.length === 1) return operation(req, d, 'system', first.slice(1));
+    if (first === '_history' && segments.length === 1) {
+      if (!read) throw methodNotAllowed('GET');
+      return historyInteraction(rest, { pairs, params });
+    }
+    if (first === '_search' && segments.length === 1) {
+      if (method !== 'POST') throw methodNotAllowed('POST');
+      const b = await body(req, true);
+      const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
+      return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers });
+    }
+    if (!isSupportedType(first)) throw notFound(`Resource type "${first.slice(0, 64)}" is not served here`);
+    const resourceType = first;
+    const base = { resourceType, pairs, params, headers };
+
+    if (segments.length === 1) {
+      if (read) return searchInteraction(rest, base);
+      if (method === 'POST') {
+        requireWrite(headers);
+        return createInteraction(rest, { ...base, body: jsonBody(await body(req)) });
+      }
+      throw methodNotAllowed('GET, POST');
+    }
+    if (second.startsWith('$') && segments.length === 2) return operation(req, d, 'type', second.slice(1), resourceType);
+    if (second === '_search' && segments.length === 2) {
+      if (method !== 'POST') throw methodNotAllowed('POST');
+      const b = await body(req, true);
+      const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
+      return searchInteraction(rest, { ...base, pairs: all, params: pairsToParams(all) });
+    }
+    if (second === '_history' && segments.length === 2) {
+      if (!read) throw methodNotAllowed('GET');
+      return historyInteraction(rest, { resourceType, pairs, params });
+    }
+    checkId(second);
+    const id = second;
+    if (segments.length === 2) {
+      const request: InteractionRequest = { ...base, id };
+      if (read) return readInteraction(rest, request);
+      if (method === 'PUT') {
+        requireWrite(headers);
+        return updateInteraction(rest, { ...request, body: jsonBody(await body(req)) });
+      }
+      if (method === 'DELETE') {
+        requireWrite(headers);
+        return deleteInteraction(rest, request);
+      }
+      throw methodNotAllowed('GET, PUT, DELETE');
+    }
+    if (third.startsWith('$') && segments.length === 3) return operation(req, d, 'instance', third.slice(1), resourceType, id);
+    if (third === '_history') {
+      if (!read) throw methodNotAllowed('GET');
+      if (segments.length === 3) return historyInteraction(rest, { resourceType, id, pairs, params });
+      if (segments.length === 4) {
+        if (!/^\d{1,15}$/.test(fourth)) throw badRequest(`"${fourth.slice(0, 64)}" is not a valid version id`);
+        return vreadInteraction(rest, { ...base, id, versionId: fourth });
+      }
+    }
+    throw notFound(`No FHIR interaction at /${segments.map(encodeURIComponent).join('/').slice(0, 200)}`);
+  }
+
+  return async function fhirHandler(req: IncomingMessage & { requestId?: string }, res: ServerResponse): Promise<void> {
+    const requestId = req.requestId ?? '-';
+    try {
+      const rawUrl = req.url ?? '/';
+      const q = rawUrl.indexOf('?');
+      const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+      const pairs: [string, string][] = q < 0 ? [] : [...new URLSearchParams(rawUrl.slice(q + 1)).entries()];
+      const headers = lowerHeaders(req);
+      const format = pairs.find(([k]) => k === '_format')?.[1];
+      const contentType = negotiate(format, headers.accept);
+      const decoded: Decoded = { method: req.method ?? 'GET', segments: decodePath(rawPath), pairs, headers };
+      const response = await dispatch(req, decoded);
+      writeResponse(res, response, contentType, requestId, decoded.method === 'HEAD', pairs.some(([k, v]) => k === '_pretty' && v === 'true'));
+    } catch (err) {
+      writeError(res, toFhirError(err, deps.logger, requestId), requestId);
+    }
+  };
+}
+
+/** Writes a successful answer. */
+function writeResponse(res: ServerResponse, response: RestResponse, contentType: string, requestId: string, head: boolean, pretty: boolean): void {
+  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
+  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  if (response.headers) for (const [k, v] of Object.entries(response.headers)) headers[k] = v;
+  if (response.body === undefined) {
+    res.writeHead(response.status, headers);
+    res.end();
+    return;
+  }
+  let text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  if (pretty) text = JSON.stringify(JSON.parse(text), null, 2);
+  headers['Content-Type'] = contentType;
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(response.status, headers);
+  res.end(head ? undefined : text);
+}

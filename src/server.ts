@@ -1,0 +1,129 @@
+/**
+ * The only file that listens. `npm start` runs it: settings from the environment, the embedded store,
+ * the content folder loaded, the FHIR endpoint at `/fhir`, graceful shutdown on SIGTERM/SIGINT.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './http/logger.ts';
+import { createOperationRegistry } from './operations/index.ts';
+import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
+import { openRepository, type Repository } from './store/repository.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+
+/** Slowest a client may be to send its headers / whole request. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/** A running server. */
+export interface RunningServer {
+  readonly server: Server;
+  /** Base URL of the FHIR endpoint as actually bound (e.g. `http://127.0.0.1:41234/fhir`). */
+  readonly url: string;
+  readonly repository: Repository;
+  readonly contentReport: LoadReport | undefined;
+  /** Stops accepting, finishes in-flight requests, closes the store. */
+  close(): Promise<void>;
+}
+
+function clientErrorBody(status: number, text: string): string {
+  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-costly' : 'invalid', details: { text } }] });
+  return (
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+    `Content-Type: application/fhir+json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/**
+ * Opens the store, loads the content, and listens.
+ * @param config - settings (see `loadConfig`); `port: 0` picks a free port.
+ */
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  const repository = await openRepository({ store, baseUrl: config.publicBaseUrl });
+  let contentReport: LoadReport | undefined;
+  if (config.contentDir !== undefined) {
+    const started = performance.now();
+    contentReport = await loadContentFolder(repository, config.contentDir, logger);
+    logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
+  }
+  const registry = createOperationRegistry();
+  const app = createApp({
+    repository,
+    registry,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    writeToken: config.writeToken,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, app);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(clientErrorBody(status, status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+  const url = `http://${host}:${address.port}/fhir`;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    repository,
+    contentReport,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }).then(() => store.close());
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const running = await startServer(config, { logger });
+  logger.info({ url: running.url, publicBaseUrl: config.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`Failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

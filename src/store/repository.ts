@@ -1,0 +1,220 @@
+/**
+ * The repository: the durable store plus the in-memory index of current versions, behind the interactions
+ * the REST layer and the operations use. Every write is checked (id rules, then the validator), committed
+ * by the store in one transaction, and only then made visible in the index — so a failed write leaves
+ * nothing behind.
+ *
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import { randomUUID } from 'node:crypto';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { badRequest, FhirError, gone, notFound } from '../fhir/errors.ts';
+import { executeSearch, latest, resolveReference, type SearchResult } from '../search/execute.ts';
+import type { MatchContext } from '../search/match.ts';
+import type { SearchQuery } from '../search/query.ts';
+import { ResourceIndex, toIndexEntry, type IndexEntry } from './resource-index.ts';
+import type { HistoryQuery, ResourceStore, StoredVersion } from './types.ts';
+
+/** FHIR logical id rule. */
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * Checks a write before it is stored; returns issues. Issues of severity `error` or `fatal` refuse the write:
+ * with status 400 when `status` says so (unparseable structure), 422 otherwise.
+ */
+export type WriteValidator = (resource: Resource) => Promise<WriteCheck> | WriteCheck;
+
+/** The validator's verdict. */
+export interface WriteCheck {
+  readonly issues: readonly OperationOutcomeIssue[];
+  /** 400 for structural errors (schema), 422 for profile/binding/business-rule errors. */
+  readonly status?: 400 | 422;
+}
+
+/** Something that wants to know when resources change (e.g. terminology indexes). */
+export type ChangeListener = (change: { readonly resourceType: string; readonly id: string; readonly entry: IndexEntry | undefined }) => void;
+
+/** Options of `openRepository`. */
+export interface RepositoryOptions {
+  readonly store: ResourceStore;
+  /** Public base URL (for resolving absolute references to this server). */
+  readonly baseUrl: string;
+  readonly validate?: WriteValidator;
+}
+
+/** Result of a write. */
+export interface WriteResult {
+  readonly entry: IndexEntry;
+  /** True when a new resource was created (201), false for an update (200). */
+  readonly created: boolean;
+}
+
+function isError(issue: OperationOutcomeIssue): boolean {
+  return issue.severity === 'error' || issue.severity === 'fatal';
+}
+
+/**
+ * Opens the repository: builds the index from the store.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+export async function openRepository(options: RepositoryOptions): Promise<Repository> {
+  const repository = new Repository(options);
+  for (const stored of await options.store.allCurrent()) repository.index.put(toIndexEntry(stored));
+  return repository;
+}
+
+/** The repository (construct with `openRepository`). */
+export class Repository {
+  readonly index = new ResourceIndex();
+  readonly store: ResourceStore;
+  readonly baseUrl: string;
+  private readonly validate: WriteValidator | undefined;
+  private readonly listeners: ChangeListener[] = [];
+  /** Writes run one at a time, so validation and commit see the same state. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: RepositoryOptions) {
+    this.store = options.store;
+    this.baseUrl = options.baseUrl;
+    this.validate = options.validate;
+  }
+
+  /** Registers a listener for committed changes. */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The match context of searches (canonical → id resolution). */
+  get matchContext(): MatchContext {
+    return {
+      baseUrl: this.baseUrl,
+      resolveCanonical: (canonical) => {
+        for (const type of this.index.types()) {
+          const [entry] = resolveReference(this.index, canonical, [type], this.baseUrl);
+          if (entry) return `${entry.resourceType}/${entry.id}`;
+        }
+        return undefined;
+      },
+    };
+  }
+
+  /**
+   * Current version or a 404 / 410 error.
+   * @see https://hl7.org/fhir/R4/http.html#read
+   */
+  async read(resourceType: string, id: string): Promise<IndexEntry> {
+    const entry = this.index.get(resourceType, id);
+    if (entry) return entry;
+    const stored = ID_PATTERN.test(id) ? await this.store.readCurrent(resourceType, id) : undefined;
+    if (stored?.deleted) throw gone(`${resourceType}/${id} was deleted`, { headers: { ETag: `W/"${stored.versionId}"` } });
+    throw notFound(`${resourceType}/${id} is not known`);
+  }
+
+  /**
+   * One version, or 404 / 410.
+   * @see https://hl7.org/fhir/R4/http.html#vread
+   */
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+    const stored = await this.store.readVersion(resourceType, id, versionId);
+    if (!stored) throw notFound(`${resourceType}/${id}/_history/${versionId} is not known`);
+    if (stored.deleted) throw gone(`${resourceType}/${id}/_history/${versionId} is a deletion`);
+    return stored;
+  }
+
+  /** History (newest first). */
+  async history(query: HistoryQuery): Promise<{ readonly entries: readonly StoredVersion[]; readonly total: number }> {
+    return this.store.history(query);
+  }
+
+  /**
+   * Search one type.
+   * @see https://hl7.org/fhir/R4/search.html
+   */
+  search(query: SearchQuery): SearchResult {
+    return executeSearch(this.index, query, this.matchContext);
+  }
+
+  /** Current resources of a type with this canonical URL, optionally one version; the latest first when `version` is absent. */
+  findByCanonical(resourceType: string, url: string, version?: string): readonly IndexEntry[] {
+    const all = this.index.byCanonical(resourceType, url);
+    if (version !== undefined) return all.filter((e) => (e.resource as { version?: string }).version === version);
+    return latest(all).concat(all.filter((e) => !latest(all).includes(e)));
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async check(resource: Resource): Promise<readonly OperationOutcomeIssue[]> {
+    if (!this.validate) return [];
+    const verdict = await this.validate(resource);
+    const errors = verdict.issues.filter(isError);
+    if (errors.length > 0) {
+      throw new FhirError(verdict.status ?? 422, { resourceType: 'OperationOutcome', issue: [...verdict.issues] });
+    }
+    return verdict.issues;
+  }
+
+  private commit(stored: StoredVersion): IndexEntry | undefined {
+    let entry: IndexEntry | undefined;
+    if (stored.deleted) {
+      this.index.remove(stored.resourceType, stored.id);
+    } else {
+      entry = toIndexEntry(stored);
+      this.index.put(entry);
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener({ resourceType: stored.resourceType, id: stored.id, entry });
+      } catch {
+        // A listener failure must not undo a committed write.
+      }
+    }
+    return entry;
+  }
+
+  /**
+   * Creates a resource with a server-assigned id (or `id` when given, for loading content).
+   * @see https://hl7.org/fhir/R4/http.html#create
+   */
+  async create(resource: Resource, options: { id?: string } = {}): Promise<WriteResult> {
+    return this.serialize(async () => {
+      const id = options.id ?? randomUUID();
+      if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a valid id`, { expression: `${resource.resourceType}.id` });
+      const candidate = { ...resource, id } as Resource & { id: string };
+      await this.check(candidate);
+      const stored = await this.store.write({ kind: 'put', resource: candidate, expectVersionId: '0' });
+      return { entry: this.commit(stored) as IndexEntry, created: true };
+    });
+  }
+
+  /**
+   * Updates (or creates, when the id is new) a resource; `ifMatch` is the expected current version.
+   * @see https://hl7.org/fhir/R4/http.html#update
+   */
+  async update(resource: Resource & { id: string }, options: { ifMatch?: string } = {}): Promise<WriteResult> {
+    return this.serialize(async () => {
+      if (!ID_PATTERN.test(resource.id)) throw badRequest(`"${resource.id}" is not a valid id`, { expression: `${resource.resourceType}.id` });
+      await this.check(resource);
+      const current = await this.store.readCurrent(resource.resourceType, resource.id);
+      const stored = await this.store.write({ kind: 'put', resource, expectVersionId: options.ifMatch });
+      return { entry: this.commit(stored) as IndexEntry, created: !current || current.deleted };
+    });
+  }
+
+  /**
+   * Deletes a resource (a deletion marker version); deleting what is absent or already deleted is a no-op.
+   * @see https://hl7.org/fhir/R4/http.html#delete
+   */
+  async delete(resourceType: string, id: string, options: { ifMatch?: string } = {}): Promise<StoredVersion | undefined> {
+    return this.serialize(async () => {
+      const current = await this.store.readCurrent(resourceType, id);
+      if (!current || current.deleted) return undefined;
+      const stored = await this.store.write({ kind: 'delete', resourceType, id, expectVersionId: options.ifMatch });
+      this.commit(stored);
+      return stored;
+    });
+  }
+}

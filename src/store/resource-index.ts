@@ -1,0 +1,106 @@
+/**
+ * The in-memory index of current resource versions that reads and searches are served from. The durable
+ * store is the source of truth; the index is rebuilt from it at start and updated after each committed
+ * write. Each entry keeps its serialised JSON so a read sends stored bytes without re-serialising.
+ *
+ * @see https://hl7.org/fhir/R4/http.html#read
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoredVersion } from './types.ts';
+
+/** A current, non-deleted resource version. */
+export interface IndexEntry {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: string;
+  readonly lastUpdated: string;
+  /** Parsed resource; frozen (never mutate). */
+  readonly resource: Resource;
+  /** The stored JSON text. */
+  readonly json: string;
+  /** Store sequence number (default search order is stable on it). */
+  readonly seq: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Builds an index entry from a stored version (which must not be a deletion marker). */
+export function toIndexEntry(stored: StoredVersion): IndexEntry {
+  if (stored.deleted || stored.json === undefined) throw new Error(`${stored.resourceType}/${stored.id} is deleted`);
+  return {
+    resourceType: stored.resourceType,
+    id: stored.id,
+    versionId: stored.versionId,
+    lastUpdated: stored.lastUpdated,
+    resource: deepFreeze(JSON.parse(stored.json) as Resource),
+    json: stored.json,
+    seq: stored.seq,
+  };
+}
+
+/** Current resources by type and id, with a canonical URL index. */
+export class ResourceIndex {
+  private readonly byType = new Map<string, Map<string, IndexEntry>>();
+  private readonly byUrl = new Map<string, Map<string, IndexEntry[]>>();
+
+  /** Current entry, or undefined (never existed, or deleted). */
+  get(resourceType: string, id: string): IndexEntry | undefined {
+    return this.byType.get(resourceType)?.get(id);
+  }
+
+  /** Every current entry of a type, in store order. */
+  all(resourceType: string): readonly IndexEntry[] {
+    const map = this.byType.get(resourceType);
+    return map ? [...map.values()] : [];
+  }
+
+  /** Types that have at least one resource. */
+  types(): readonly string[] {
+    return [...this.byType.keys()].filter((type) => (this.byType.get(type)?.size ?? 0) > 0);
+  }
+
+  /** Current entries of a type with this canonical `url` (any version). */
+  byCanonical(resourceType: string, url: string): readonly IndexEntry[] {
+    return this.byUrl.get(resourceType)?.get(url) ?? [];
+  }
+
+  /** Puts a new current version (replacing the old one). */
+  put(entry: IndexEntry): void {
+    this.remove(entry.resourceType, entry.id);
+    let map = this.byType.get(entry.resourceType);
+    if (!map) {
+      map = new Map();
+      this.byType.set(entry.resourceType, map);
+    }
+    map.set(entry.id, entry);
+    const url = (entry.resource as { url?: unknown }).url;
+    if (typeof url === 'string') {
+      let urls = this.byUrl.get(entry.resourceType);
+      if (!urls) {
+        urls = new Map();
+        this.byUrl.set(entry.resourceType, urls);
+      }
+      urls.set(url, [...(urls.get(url) ?? []), entry]);
+    }
+  }
+
+  /** Removes the current version (after a delete). */
+  remove(resourceType: string, id: string): void {
+    const old = this.byType.get(resourceType)?.get(id);
+    if (!old) return;
+    this.byType.get(resourceType)?.delete(id);
+    const url = (old.resource as { url?: unknown }).url;
+    if (typeof url === 'string') {
+      const urls = this.byUrl.get(resourceType);
+      const remaining = (urls?.get(url) ?? []).filter((e) => e.id !== id);
+      if (remaining.length > 0) urls?.set(url, remaining);
+      else urls?.delete(url);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The embedded default store: SQLite (Node's built-in `node:sqlite`) in WAL mode with `synchronous = FULL`,
+ * so an acknowledged write survives a crash of the process or the machine.
+ *
+ * Layout: `resource_version` holds every version (append-only); `resource_current` points at the newest one
+ * per resource and carries `url`/`version` under a partial unique index, so two live resources of one type
+ * can never share a `url|version` — checked by the database inside the write transaction.
+ *
+ * @see https://nodejs.org/api/sqlite.html
+ * @see https://hl7.org/fhir/R4/resource.html#Meta
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Resource } from '@medplum/fhirtypes';
+import { FhirError, fhirError } from '../fhir/errors.ts';
+import type { HistoryQuery, ResourceStore, SeedRecord, StoredVersion, StoreWrite } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS resource_version (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version_id INTEGER NOT NULL,
+  last_updated TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  content TEXT,
+  UNIQUE (resource_type, id, version_id)
+);
+CREATE INDEX IF NOT EXISTS resource_version_type_seq ON resource_version (resource_type, seq);
+CREATE TABLE IF NOT EXISTS resource_current (
+  resource_type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  url TEXT,
+  version TEXT,
+  PRIMARY KEY (resource_type, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS resource_current_canonical
+  ON resource_current (resource_type, url, coalesce(version, '')) WHERE deleted = 0 AND url IS NOT NULL;
+CREATE TABLE IF NOT EXISTS seed_file (
+  path TEXT PRIMARY KEY,
+  hash TEXT NOT NULL
+);
+`;
+
+interface VersionRow {
+  seq: number;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: number;
+  content: string | null;
+}
+
+function toStored(row: VersionRow): StoredVersion {
+  return {
+    seq: row.seq,
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: String(row.version_id),
+    lastUpdated: row.last_updated,
+    deleted: row.deleted === 1,
+    json: row.content ?? undefined,
+  };
+}
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** Folder for `fhir.sqlite`, or `:memory:`. */
+  readonly dataDir: string;
+  /** Clock, injectable for tests; returns a FHIR instant. */
+  readonly now?: () => string;
+}
+
+/**
+ * Opens (creating if needed) the SQLite store.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+export function openSqliteStore(options: SqliteStoreOptions): ResourceStore {
+  let file = ':memory:';
+  if (options.dataDir !== ':memory:') {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(options.dataDir, 'fhir.sqlite');
+  }
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  db.exec(SCHEMA);
+  return new SqliteStore(db, options.now ?? (() => new Date().toISOString()));
+}
+
+class SqliteStore implements ResourceStore {
+  private readonly db: DatabaseSync;
+  private readonly now: () => string;
+  private readonly stmt: {
+    current: StatementSync;
+    version: StatementSync;
+    insertVersion: StatementSync;
+    upsertCurrent: StatementSync;
+    allCurrent: StatementSync;
+    getSeed: StatementSync;
+    putSeed: StatementSync;
+  };
+  private lastInstant = '';
+
+  constructor(db: DatabaseSync, now: () => string) {
+    this.db = db;
+    this.now = now;
+    this.stmt = {
+      current: db.prepare(
+        `SELECT v.* FROM resource_current c JOIN resource_version v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?`,
+      ),
+      version: db.prepare(`SELECT * FROM resource_version WHERE resource_type = ? AND id = ? AND version_id = ?`),
+      insertVersion: db.prepare(
+        `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertCurrent: db.prepare(
+        `INSERT INTO resource_current (resource_type, id, version_id, seq, deleted, url, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (resource_type, id) DO UPDATE SET version_id = excluded.version_id, seq = excluded.seq,
+           deleted = excluded.deleted, url = excluded.url, version = excluded.version`,
+      ),
+      allCurrent: db.prepare(
+        `SELECT v.* FROM resource_current c JOIN resource_version v ON v.seq = c.seq WHERE c.deleted = 0 ORDER BY v.seq`,
+      ),
+      getSeed: db.prepare(`SELECT path, hash FROM seed_file WHERE path = ?`),
+      putSeed: db.prepare(`INSERT INTO seed_file (path, hash) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET hash = excluded.hash`),
+    };
+  }
+
+  /** A FHIR instant strictly after the previous one, so versions order by time as well as by sequence. */
+  private instant(): string {
+    let value = this.now();
+    if (value <= this.lastInstant) {
+      value = new Date(Date.parse(this.lastInstant) + 1).toISOString();
+    }
+    this.lastInstant = value;
+    return value;
+  }
+
+  async write(write: StoreWrite): Promise<StoredVersion> {
+    const resourceType = write.kind === 'put' ? write.resource.resourceType : write.resourceType;
+    const id = write.kind === 'put' ? write.resource.id : write.id;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const current = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
+      const currentVersion = current ? current.version_id : 0;
+      if (write.expectVersionId !== undefined && write.expectVersionId !== String(currentVersion)) {
+        throw fhirError(
+          412,
+          'conflict',
+          current
+            ? `Version conflict: ${resourceType}/${id} is at version ${currentVersion}, not ${write.expectVersionId}`
+            : `Version conflict: ${resourceType}/${id} does not exist`,
+          current ? { headers: { ETag: `W/"${currentVersion}"` } } : {},
+        );
+      }
+      const versionId = currentVersion + 1;
+      const lastUpdated = this.instant();
+      let content: string | null = null;
+      let url: string | null = null;
+      let version: string | null = null;
+      if (write.kind === 'put') {
+        const stored: Resource = {
+          ...write.resource,
+          meta: { ...write.resource.meta, versionId: String(versionId), lastUpdated },
+        };
+        content = JSON.stringify(stored);
+        const canonical = stored as { url?: unknown; version?: unknown };
+        url = typeof canonical.url === 'string' ? canonical.url : null;
+        version = typeof canonical.version === 'string' ? canonical.version : null;
+      }
+      const deleted = write.kind === 'delete' ? 1 : 0;
+      const result = this.stmt.insertVersion.run(resourceType, id, versionId, lastUpdated, deleted, content);
+      const seq = Number(result.lastInsertRowid);
+      try {
+        this.stmt.upsertCurrent.run(resourceType, id, versionId, seq, deleted, url, version);
+      } catch (err) {
+        if (String((err as Error).message).includes('UNIQUE constraint failed')) {
+          throw fhirError(
+            409,
+            'duplicate',
+            `A ${resourceType} with url "${url}"${version === null ? ' and no version' : ` and version "${version}"`} already exists; url|version must be unique`,
+            { expression: [`${resourceType}.url`, `${resourceType}.version`] },
+          );
+        }
+        throw err;
+      }
+      this.db.exec('COMMIT');
+      return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined };
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      if (err instanceof FhirError) throw err;
+      throw err;
+    }
+  }
+
+  async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const row = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
+    return row ? toStored(row) : undefined;
+  }
+
+  async readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    if (!/^\d{1,15}$/.test(versionId)) return undefined;
+    const row = this.stmt.version.get(resourceType, id, Number(versionId)) as VersionRow | undefined;
+    return row ? toStored(row) : undefined;
+  }
+
+  async history(query: HistoryQuery): Promise<{ entries: StoredVersion[]; total: number }> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.resourceType !== undefined) {
+      where.push('resource_type = ?');
+      args.push(query.resourceType);
+    }
+    if (query.id !== undefined) {
+      where.push('id = ?');
+      args.push(query.id);
+    }
+    if (query.since !== undefined) {
+      where.push('last_updated >= ?');
+      args.push(query.since);
+    }
+    if (query.before !== undefined) {
+      where.push('last_updated < ?');
+      args.push(query.before);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM resource_version ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM resource_version ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, query.count, query.offset) as unknown as VersionRow[];
+    return { entries: rows.map(toStored), total };
+  }
+
+  async allCurrent(): Promise<StoredVersion[]> {
+    return (this.stmt.allCurrent.all() as unknown as VersionRow[]).map(toStored);
+  }
+
+  async getSeed(path: string): Promise<SeedRecord | undefined> {
+    const row = this.stmt.getSeed.get(path) as { path: string; hash: string } | undefined;
+    return row ? { path: row.path, hash: row.hash } : undefined;
+  }
+
+  async putSeed(record: SeedRecord): Promise<void> {
+    this.stmt.putSeed.run(record.path, record.hash);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}
