@@ -13,8 +13,11 @@ export interface Config {
   readonly port: number;
   /** Host/interface to bind (`HOST`, default `0.0.0.0`). */
   readonly host: string;
-  /** Public base URL of the FHIR endpoint, used for every absolute link (`PUBLIC_BASE_URL`). */
-  readonly publicBaseUrl: string;
+  /**
+   * Public base URL of the FHIR endpoint, used for every absolute link (`PUBLIC_BASE_URL`). Undefined means
+   * `http://localhost:<bound port>/fhir`, decided once the server listens.
+   */
+  readonly publicBaseUrl: string | undefined;
   /** Folder of the embedded database (`DATA_DIR`, default `./data`); `:memory:` keeps nothing on disk. */
   readonly dataDir: string;
   /** Bearer token that allows writes (`WRITE_TOKEN`); undefined means the server is read-only. */
@@ -55,15 +58,17 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const port = integer(env, 'PORT', DEFAULT_PORT, 0, 65535);
   const host = env.HOST || '0.0.0.0';
-  const rawBase = env.PUBLIC_BASE_URL || `http://localhost:${port}/fhir`;
-  let publicBaseUrl: string;
-  try {
-    const url = new URL(rawBase);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-    if (url.search || url.hash) throw new Error('has a query or fragment');
-    publicBaseUrl = url.toString().replace(/\/+$/, '');
-  } catch (err) {
-    throw new ConfigError(`PUBLIC_BASE_URL must be an absolute http(s) URL without query: "${rawBase}" (${(err as Error).message})`);
+  const rawBase = env.PUBLIC_BASE_URL || undefined;
+  let publicBaseUrl: string | undefined;
+  if (rawBase !== undefined) {
+    try {
+      const url = new URL(rawBase);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+      if (url.search || url.hash) throw new Error('has a query or fragment');
+      publicBaseUrl = url.toString().replace(/\/+$/, '');
+    } catch (err) {
+      throw new ConfigError(`PUBLIC_BASE_URL must be an absolute http(s) URL without query: "${rawBase}" (${(err as Error).message})`);
+    }
   }
   const rawDataDir = env.DATA_DIR || './data';
   const dataDir = rawDataDir === ':memory:' ? rawDataDir : isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);

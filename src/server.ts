@@ -2,7 +2,7 @@
  * The only file that listens. `npm start` runs it: settings from the environment, the embedded store,
  * the content folder loaded, the FHIR endpoint at `/fhir`, graceful shutdown on SIGTERM/SIGINT.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
@@ -22,6 +22,8 @@ export interface RunningServer {
   readonly server: Server;
   /** Base URL of the FHIR endpoint as actually bound (e.g. `http://127.0.0.1:41234/fhir`). */
   readonly url: string;
+  /** The public base URL used in links. */
+  readonly publicBaseUrl: string;
   readonly repository: Repository;
   readonly contentReport: LoadReport | undefined;
   /** Stops accepting, finishes in-flight requests, closes the store. */
@@ -42,24 +44,16 @@ function clientErrorBody(status: number, text: string): string {
  */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = openSqliteStore({ dataDir: config.dataDir });
-  const repository = await openRepository({ store, baseUrl: config.publicBaseUrl });
-  let contentReport: LoadReport | undefined;
-  if (config.contentDir !== undefined) {
-    const started = performance.now();
-    contentReport = await loadContentFolder(repository, config.contentDir, logger);
-    logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
-  }
-  const registry = createOperationRegistry();
-  const app = createApp({
-    repository,
-    registry,
-    logger,
-    publicBaseUrl: config.publicBaseUrl,
-    writeToken: config.writeToken,
-    maxBodyBytes: config.maxBodyBytes,
+  // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, (req, res) => {
+    if (handler) {
+      handler(req, res);
+      return;
+    }
+    res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
+    res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', details: { text: 'The server is starting' } }] }));
   });
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, app);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) {
       socket.destroy();
@@ -75,10 +69,31 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   const url = `http://${host}:${address.port}/fhir`;
+  const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
+
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  const repository = await openRepository({ store, baseUrl: publicBaseUrl });
+  let contentReport: LoadReport | undefined;
+  if (config.contentDir !== undefined) {
+    const started = performance.now();
+    contentReport = await loadContentFolder(repository, config.contentDir, logger);
+    logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
+  }
+  const registry = createOperationRegistry();
+  const app = createApp({
+    repository,
+    registry,
+    logger,
+    publicBaseUrl,
+    writeToken: config.writeToken,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  handler = app;
   let closing: Promise<void> | undefined;
   return {
     server,
     url,
+    publicBaseUrl,
     repository,
     contentReport,
     close: () => {
@@ -104,7 +119,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, { logger });
-  logger.info({ url: running.url, publicBaseUrl: config.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
+  logger.info({ url: running.url, publicBaseUrl: running.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);

@@ -106,7 +106,12 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw badRequest('The request body is empty; a FHIR resource was expected');
   const shape = checkJsonShape(text);
-  if (shape !== undefined) throw fhirError(413, 'too-costly', `The request body is refused: ${shape}`);
+  if (shape !== undefined) {
+    // Too deep is malformed input (400); too many items is a cost limit (413).
+    throw shape.startsWith('JSON nesting')
+      ? fhirError(400, 'structure', `The request body is refused: ${shape}`)
+      : fhirError(413, 'too-costly', `The request body is refused: ${shape}`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

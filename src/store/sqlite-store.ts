@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Resource } from '@medplum/fhirtypes';
-import { FhirError, fhirError } from '../fhir/errors.ts';
+import { fhirError } from '../fhir/errors.ts';
 import type { HistoryQuery, ResourceStore, SeedRecord, StoredVersion, StoreWrite } from './types.ts';
 
 const SCHEMA = `
@@ -163,10 +163,9 @@ class SqliteStore implements ResourceStore {
       let url: string | null = null;
       let version: string | null = null;
       if (write.kind === 'put') {
-        const stored: Resource = {
-          ...write.resource,
-          meta: { ...write.resource.meta, versionId: String(versionId), lastUpdated },
-        };
+        // resourceType, id and meta first, as FHIR JSON is usually written.
+        const { resourceType: type, id: _id, meta, ...rest } = write.resource;
+        const stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
         content = JSON.stringify(stored);
         const canonical = stored as { url?: unknown; version?: unknown };
         url = typeof canonical.url === 'string' ? canonical.url : null;
@@ -192,7 +191,6 @@ class SqliteStore implements ResourceStore {
       return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined };
     } catch (err) {
       this.db.exec('ROLLBACK');
-      if (err instanceof FhirError) throw err;
       throw err;
     }
   }

@@ -1,0 +1,54 @@
+/**
+ * Starts the real server in-process on a free port, on a fresh embedded store, for HTTP tests.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+
+/** Token used by tests that write. */
+export const TEST_WRITE_TOKEN = 'test-write-token-0123456789';
+
+/** Project content folder. */
+export const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
+
+/** Options of `startTestServer`. */
+export interface TestServerOptions {
+  /** Extra environment settings (e.g. WRITE_TOKEN: '' for a read-only server). */
+  readonly env?: Record<string, string>;
+  /** Load fhir-resources/ (default true). */
+  readonly content?: boolean;
+  /** Keep data on disk in this folder (default: a fresh temp folder, removed at close). */
+  readonly dataDir?: string;
+}
+
+/** A started test server; `close()` stops it and removes its temp data. */
+export interface TestServer extends RunningServer {
+  /** Base URL of the FHIR endpoint (`http://127.0.0.1:<port>/fhir`), also the public base URL. */
+  readonly base: string;
+}
+
+/** Starts a server on port 0 with a fresh store; links use `http://localhost:<port>/fhir`. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const tempDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fhir-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: tempDir,
+    WRITE_TOKEN: TEST_WRITE_TOKEN,
+    LOG_LEVEL: 'silent',
+    CONTENT_DIR: options.content === false ? '' : CONTENT_DIR,
+    ...options.env,
+  });
+  const running = await startServer(config, { logger: pino({ level: 'silent' }) });
+  return {
+    ...running,
+    base: running.url,
+    close: async () => {
+      await running.close();
+      if (options.dataDir === undefined) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
