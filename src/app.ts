@@ -25,8 +25,8 @@ export interface AppDeps {
   readonly publicBaseUrl: string;
   readonly writeToken: string | undefined;
   readonly maxBodyBytes: number;
-  /** Extra per-request services for operations (terminology, knowledge, validation). */
-  readonly services?: Omit<ServerServices, 'deadline' | 'repository' | 'baseUrl'>;
+  /** Per-request services for operations besides the repository, base URL and deadline. */
+  readonly services: Omit<ServerServices, 'deadline' | 'repository' | 'baseUrl'>;
   /** Builds `/metadata?mode=terminology`; without it that mode is a 400. */
   readonly terminologyCapabilities?: () => Resource;
   /** Whether the server is ready (for /healthz). */

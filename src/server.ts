@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './http/logger.ts';
 import { createOperationRegistry } from './operations/index.ts';
+import { storedValueSetMembership } from './operations/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -87,6 +88,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     publicBaseUrl,
     writeToken: config.writeToken,
     maxBodyBytes: config.maxBodyBytes,
+    services: { memberOf: storedValueSetMembership(repository) },
   });
   handler = app;
   let closing: Promise<void> | undefined;
