@@ -63,19 +63,20 @@ export function createApp(deps: AppDeps): express.Express {
     logger: deps.logger,
   });
 
+  const logRequests = deps.logger.isLevelEnabled('info');
   // Request id, access log, CORS preflight.
   app.use((req: RequestWithId, res: Response, next: NextFunction) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     req.requestId = requestId;
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      if (deps.logger.isLevelEnabled('info')) {
+    if (logRequests) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
         deps.logger.info(
           { reqId: requestId, method: req.method, url: req.originalUrl.slice(0, 500), status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
           'request',
         );
-      }
-    });
+      });
+    }
     if (req.method === 'OPTIONS') {
       const headers: Record<string, string> = { 'X-Request-Id': requestId };
       for (const [k, v] of COMMON_HEADERS) headers[k] = v;

@@ -67,10 +67,17 @@ function decodePath(rawPath: string): string[] {
   }
 }
 
-function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(req.headers)) out[key] = Array.isArray(value) ? value.join(', ') : value;
-  return out;
+function lowerHeaders(req: IncomingMessage): Readonly<Record<string, string | undefined>> {
+  // Node lower-cases header names already; only repeated headers (arrays) need joining.
+  const headers = req.headers;
+  for (const value of Object.values(headers)) {
+    if (Array.isArray(value)) {
+      const out: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      return out;
+    }
+  }
+  return headers as Readonly<Record<string, string | undefined>>;
 }
 
 function checkId(id: string): void {

@@ -37,6 +37,7 @@ function notModified(entry: IndexEntry, headers: InteractionRequest['headers']):
 }
 
 function subsetting(req: InteractionRequest): Pick<SearchQuery, 'summary' | 'elements'> {
+  if (req.params._summary === undefined && req.params._elements === undefined) return { summary: undefined, elements: undefined };
   // Reuse the search parser's checks of _summary / _elements.
   const params: Record<string, string | readonly string[] | undefined> = {};
   if (req.params._summary !== undefined) params._summary = req.params._summary;
