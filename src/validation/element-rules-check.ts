@@ -1,0 +1,197 @@
+/**
+ * Element rules `@medplum/core`'s validator leaves out, run during the validator's walk:
+ *
+ * - a choice element (`definition[x]`, `timing[x]`, `value[x]`...) holds one value only: two JSON properties
+ *   for one choice (`definitionCanonical` and `definitionUri`) are an error;
+ * - warning-level invariants of the R4 definitions (`dom-6` narrative, `pdf-0`/`adf-0`/`csd-0`/`vsd-0`
+ *   computable names...) are evaluated and reported as warnings;
+ * - the error-level invariants `@medplum/core` cannot evaluate because its FHIRPath engine returns nothing for
+ *   `descendants()` and `children()`: `csd-1` (codes unique in the whole concept tree, not only at the top
+ *   level) and `dom-3` (every contained resource is referenced from elsewhere in the resource). (`ele-1` is
+ *   covered by the empty-value checks; `que-2` and `sdf-9` concern types outside this project.)
+ * - an `Expression` in `text/fhirpath` parses as FHIRPath (a CDS engine would fail on it at `$apply` time).
+ *
+ * @see https://hl7.org/fhir/R4/formats.html#choice
+ * @see https://hl7.org/fhir/R4/conformance-rules.html#constraints
+ * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
+ */
+import type { FhirPathAtom, TypedValue } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
+import type { CodeSystem, CodeSystemConcept, Resource } from '@medplum/fhirtypes';
+import type { ElementVisit, ResourceVisit, WalkCheck } from './element-walker.ts';
+import { createIssue } from './issues.ts';
+import type { ValidationIssue } from './types.ts';
+
+interface Constraint {
+  readonly key: string;
+  readonly severity: string;
+  readonly expression: string;
+  readonly description: string;
+}
+
+/** Parsed FHIRPath expressions of invariants, shared by every validation (the set of invariants is fixed). */
+const parsedExpressions = new Map<string, FhirPathAtom | null>();
+
+function parsed(expression: string): FhirPathAtom | null {
+  let atom = parsedExpressions.get(expression);
+  if (atom === undefined) {
+    try {
+      atom = parseFhirPath(expression);
+    } catch {
+      atom = null;
+    }
+    parsedExpressions.set(expression, atom);
+  }
+  return atom;
+}
+
+/** The id a `#id` reference (Reference.reference, canonical or uri) points to; '' for `#` (the container). */
+function localReference(visit: ElementVisit): string | undefined {
+  const { type, value } = visit;
+  let text: unknown;
+  if (type === 'Reference' && typeof value === 'object' && value !== null) text = (value as { reference?: unknown }).reference;
+  else if (type === 'canonical' || type === 'uri') text = value;
+  return typeof text === 'string' && text.startsWith('#') ? text.slice(1) : undefined;
+}
+
+/**
+ * Creates the element-rules check for one resource.
+ * @see https://hl7.org/fhir/R4/conformance-rules.html#constraints
+ */
+export function createElementRulesCheck(root: Resource): WalkCheck & { readonly issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  const localReferences = new Set<string>();
+  let rootConstraints: readonly Constraint[] = [];
+  const choicesSeen = new Map<string, string>();
+  const rootTyped = toTypedValue(root);
+  const resourceTyped = new Map<Resource, TypedValue>([[root, rootTyped]]);
+
+  const evaluateWarnings = (constraints: readonly Constraint[] | undefined, context: TypedValue, resource: Resource, path: string): void => {
+    for (const constraint of constraints ?? []) {
+      if (constraint.severity !== 'warning') continue;
+      const atom = parsed(constraint.expression);
+      if (atom === null) continue;
+      let resourceValue = resourceTyped.get(resource);
+      if (resourceValue === undefined) {
+        resourceValue = toTypedValue(resource);
+        resourceTyped.set(resource, resourceValue);
+      }
+      let holds: boolean;
+      try {
+        const result = evalFhirPathTyped(atom, [context], { '%context': context, '%resource': resourceValue, '%rootResource': rootTyped });
+        // An empty result (e.g. `name.matches(...)` without a name) does not break the rule.
+        holds = !(result.length === 1 && result[0].value === false);
+      } catch {
+        continue; // an expression the engine cannot evaluate says nothing about the content
+      }
+      if (!holds) {
+        issues.push(
+          createIssue('invariant', {
+            severity: 'warning',
+            code: 'invariant',
+            text: `Constraint ${constraint.key} not met: ${constraint.description}`,
+            expression: path,
+            diagnostics: constraint.expression,
+          }),
+        );
+      }
+    }
+  };
+
+  /** csd-1 over the whole concept tree. */
+  const checkUniqueCodes = (codeSystem: CodeSystem, constraints: readonly Constraint[], path: string): void => {
+    const csd1 = constraints.find((c) => c.key === 'csd-1');
+    if (csd1 === undefined) return;
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    const visit = (concepts: readonly CodeSystemConcept[] | undefined): void => {
+      for (const concept of concepts ?? []) {
+        if (typeof concept.code === 'string') {
+          if (seen.has(concept.code)) duplicates.add(concept.code);
+          seen.add(concept.code);
+        }
+        visit(concept.concept);
+      }
+    };
+    visit(codeSystem.concept);
+    if (duplicates.size === 0) return;
+    issues.push(
+      createIssue('invariant', {
+        severity: 'error',
+        code: 'invariant',
+        text: `Constraint csd-1 not met: ${csd1.description}`,
+        expression: path,
+        diagnostics: `duplicate code(s): ${[...duplicates].join(', ')}`,
+      }),
+    );
+  };
+
+  return {
+    issues,
+    onResource({ path, resource, schema }: ResourceVisit): void {
+      evaluateWarnings(schema.constraints, resourceTyped.get(resource) ?? toTypedValue(resource), resource, path);
+      if (resource === root) rootConstraints = schema.constraints ?? [];
+      if (resource.resourceType === 'CodeSystem') checkUniqueCodes(resource as CodeSystem, schema.constraints ?? [], path);
+    },
+    finish(): void {
+      const dom3 = rootConstraints.find((c) => c.key === 'dom-3');
+      const contained = (root as { contained?: unknown }).contained;
+      if (dom3 === undefined || !Array.isArray(contained)) return;
+      contained.forEach((resource: unknown, i) => {
+        const id = (resource as { id?: unknown } | null)?.id;
+        if (typeof id === 'string' && !localReferences.has(id) && !localReferences.has('')) {
+          issues.push(
+            createIssue('invariant', {
+              severity: 'error',
+              code: 'invariant',
+              text: `Constraint dom-3 not met: ${dom3.description}`,
+              expression: `${root.resourceType}.contained[${i}]`,
+              diagnostics: dom3.expression,
+            }),
+          );
+        }
+      });
+    },
+    onElement(visit: ElementVisit): void {
+      const local = localReference(visit);
+      if (local !== undefined) localReferences.add(local);
+      const choice = /^(.*)\.ofType\(([^)]+)\)$/.exec(visit.path);
+      if (choice !== null) {
+        const [, base, type] = choice;
+        const previous = choicesSeen.get(base);
+        if (previous !== undefined && previous !== type) {
+          issues.push(
+            createIssue('structure', {
+              severity: 'error',
+              code: 'structure',
+              text: `Only one type of the choice element may be present, found ${previous} and ${type}`,
+              expression: base,
+            }),
+          );
+        } else {
+          choicesSeen.set(base, type);
+        }
+      }
+      if (visit.type === 'Expression' && typeof visit.value === 'object' && visit.value !== null) {
+        const { language, expression } = visit.value as { language?: unknown; expression?: unknown };
+        if (language === 'text/fhirpath' && typeof expression === 'string') {
+          try {
+            parseFhirPath(expression);
+          } catch (err: unknown) {
+            issues.push(
+              createIssue('structure', {
+                severity: 'error',
+                code: 'invalid',
+                text: `Not a valid FHIRPath expression: ${err instanceof Error ? err.message : String(err)}`,
+                expression: `${visit.path}.expression`,
+              }),
+            );
+          }
+        }
+      }
+      if (visit.element.constraints?.some((c) => c.severity === 'warning')) {
+        evaluateWarnings(visit.element.constraints, { type: visit.type, value: visit.value }, visit.resource, visit.path);
+      }
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The content validator used by the command line (`npm run validate`, `npm run package`), the tests and the
+ * server (create, update, `$validate`). Create it once with {@link createValidator}: the JSON schemas, the R4
+ * StructureDefinition index, the core terminology and the package index are built on first use and reused by
+ * every validation.
+ *
+ * A resource goes through the checks in order (see {@link ValidationCheck}): schema, structure and
+ * invariants, profiles, bindings, references, uniqueness. Each check reports every problem it finds, and a
+ * problem reported by an earlier check at the same location is not repeated by a later one.
+ *
+ * @see https://hl7.org/fhir/R4/validation.html
+ * @see https://hl7.org/fhir/R4/resource-operation-validate.html
+ */
+import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { createBindingCheck } from './binding-check.ts';
+import { createBindingCodes } from './binding-codes.ts';
+import { CanonicalIndex, parseCanonical } from './canonical-index.ts';
+import { createElementRulesCheck } from './element-rules-check.ts';
+import { walkWithChecks } from './element-walker.ts';
+import { countIssues, createIssue, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
+import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES } from './r4-core.ts';
+import { createReferenceCheck } from './reference-check.ts';
+import { checkSchema, compileSchemas } from './schema-check.ts';
+import { checkShareableExtras } from './shareable-check.ts';
+import { checkStructure } from './structure-check.ts';
+import type {
+  PackageValidationResult,
+  ResourceValidationResult,
+  ValidateOptions,
+  ValidatePackageOptions,
+  ValidationCheck,
+  ValidationIssue,
+  Validator,
+  ValidatorOptions,
+} from './types.ts';
+import { checkCanonicalUniqueness, checkIdUniqueness } from './uniqueness-check.ts';
+
+function isResourceLike(value: unknown): value is Resource {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { resourceType?: unknown }).resourceType === 'string';
+}
+
+/** `@medplum/core` structure messages that repeat what the JSON schema check reports. */
+const SCHEMA_OVERLAP = /^(Invalid JSON type|Expected array of values|Expected single value|Invalid additional property|Invalid \S+ format)/;
+
+function withoutIndexes(expression: string): string {
+  return expression.replace(/\[\d+\]/g, '');
+}
+
+/**
+ * Drops issues a later check repeats at a location an earlier check already reported as an error: the
+ * structure check repeats the schema check's wrong types, unknown properties and formats (sometimes at a
+ * location without indexes), and the schema check's `enum` error repeats the binding check's (more precise)
+ * one.
+ */
+function dropRepeats(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  const schemaErrors = issues.filter((i) => issueCheck(i) === 'schema' && isErrorIssue(i)).map(issueExpression);
+  const schemaAt = new Set(schemaErrors);
+  const schemaNear = new Set(schemaErrors.map(withoutIndexes));
+  const bindingErrors = new Set(issues.filter((i) => issueCheck(i) === 'binding' && isErrorIssue(i)).map(issueExpression));
+  return issues.filter((issue) => {
+    const check = issueCheck(issue);
+    const expression = issueExpression(issue);
+    if (check === 'structure' && isErrorIssue(issue)) {
+      if (schemaAt.has(expression)) return false;
+      if (SCHEMA_OVERLAP.test(issue.details?.text ?? '') && schemaNear.has(withoutIndexes(expression))) return false;
+    }
+    if (check === 'schema' && issue.code === 'code-invalid' && bindingErrors.has(expression)) return false;
+    return true;
+  });
+}
+
+/**
+ * Creates a validator (see {@link ValidatorOptions}). Cheap: every schema and index is built on first use and
+ * shared by all validations (the R4 core parts by all validators of the process).
+ * @see https://hl7.org/fhir/R4/validation.html
+ */
+export function createValidator(options: ValidatorOptions = {}): Validator {
+  let packageIndex: CanonicalIndex | undefined;
+  const getPackageIndex = (): CanonicalIndex =>
+    (packageIndex ??= new CanonicalIndex(options.packageResources ?? [], { resolver: options.resolveCanonical }));
+
+  /** Profiles to validate a resource against: requested, claimed in meta.profile, and shareable if required. */
+  const profilesFor = (resource: Resource, index: CanonicalIndex, validateOptions: ValidateOptions): { profiles: StructureDefinition[]; issues: ValidationIssue[] } => {
+    const issues: ValidationIssue[] = [];
+    const requested = new Set(validateOptions.profiles ?? []);
+    const claimed = new Set((resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string'));
+    const shareable = validateOptions.requireShareable ? SHAREABLE_PROFILES[resource.resourceType] : undefined;
+    const all = new Set([...requested, ...claimed, ...(shareable === undefined ? [] : [shareable])]);
+    const profiles: StructureDefinition[] = [];
+    for (const canonical of all) {
+      const resolution = index.resolve(parseCanonical(canonical));
+      if (!resolution.found) {
+        // Claimed profiles that do not resolve are reported by the reference check.
+        if (!claimed.has(canonical)) {
+          issues.push(createIssue('profile', { severity: 'error', code: 'not-found', text: `Unknown profile ${canonical}` }));
+        }
+        continue;
+      }
+      const sd = resolution.resource;
+      if (!isProfileWithSnapshot(sd)) {
+        issues.push(
+          createIssue('profile', {
+            severity: 'warning',
+            code: 'not-supported',
+            text: `Profile ${canonical} has no snapshot: the resource was not validated against it`,
+          }),
+        );
+      } else if (sd.type !== resource.resourceType) {
+        issues.push(
+          createIssue('profile', {
+            severity: 'error',
+            code: 'invalid',
+            text: `Profile ${canonical} constrains ${sd.type}, not ${resource.resourceType}`,
+            expression: claimed.has(canonical) ? `${resource.resourceType}.meta.profile` : undefined,
+          }),
+        );
+      } else {
+        profiles.push(sd);
+      }
+    }
+    return { profiles, issues };
+  };
+
+  const validateInContext = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
+    const skip = new Set<ValidationCheck>(validateOptions.skip ?? []);
+    const issues: ValidationIssue[] = [];
+    if (!skip.has('schema')) issues.push(...checkSchema(input));
+    if (!isResourceLike(input) || !r4ResourceTypes().has(input.resourceType)) {
+      if (skip.has('schema')) {
+        issues.push(createIssue('schema', { severity: 'error', code: 'structure', text: 'Not a FHIR R4 resource' }));
+      }
+      return issues;
+    }
+    const resource = input;
+    ensureCoreStructures();
+
+    const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
+    if (structureWanted) {
+      const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : profilesFor(resource, index, validateOptions);
+      issues.push(...profileIssues);
+      issues.push(...checkStructure(resource, profiles).filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+    }
+    if (validateOptions.requireShareable && !skip.has('profile')) issues.push(...checkShareableExtras(resource, options.canonicalBase));
+
+    const codes = createBindingCodes({
+      findValueSet: (reference) => index.resolveOfType('ValueSet', reference),
+      findCodeSystem: (reference) => index.resolveOfType('CodeSystem', reference),
+    });
+    const bindingCheck = createBindingCheck({
+      checkValueSetMembership: options.checkValueSetMembership ?? codes.checkValueSetMembership,
+      lookupCode: options.lookupCode ?? codes.lookupCode,
+    });
+    const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase });
+    const rulesCheck = createElementRulesCheck(resource);
+    const checks = [
+      ...(skip.has('binding') ? [] : [bindingCheck]),
+      ...(skip.has('reference') ? [] : [referenceCheck]),
+      ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
+    ];
+    walkWithChecks(resource, checks);
+    issues.push(...rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+    issues.push(...bindingCheck.issues, ...referenceCheck.issues);
+
+    if (!skip.has('uniqueness')) issues.push(...checkCanonicalUniqueness(resource, index, index.canonicalResolver));
+    return sortIssues(dedupeIssues(dropRepeats(issues)));
+  };
+
+  return {
+    validate(resource: unknown, validateOptions: ValidateOptions = {}): ValidationIssue[] {
+      const base = getPackageIndex();
+      const index = isResourceLike(resource) ? new CanonicalIndex([resource], { base }) : base;
+      return validateInContext(resource, index, validateOptions);
+    },
+
+    validatePackage(resources: readonly unknown[], validateOptions: ValidatePackageOptions = {}): PackageValidationResult {
+      const members = resources.filter(isResourceLike);
+      const index = new CanonicalIndex([...(validateOptions.context ?? []), ...members], { base: getPackageIndex() });
+      const duplicateIds = validateOptions.skip?.includes('uniqueness') ? new Map<number, ValidationIssue[]>() : checkIdUniqueness(resources);
+      let errorCount = 0;
+      let warningCount = 0;
+      const results: ResourceValidationResult[] = resources.map((resource, i) => {
+        const issues = sortIssues([...(duplicateIds.get(i) ?? []), ...validateInContext(resource, index, validateOptions)]);
+        const counts = countIssues(issues);
+        errorCount += counts.errors;
+        warningCount += counts.warnings;
+        const { resourceType, id } = isResourceLike(resource) ? resource : { resourceType: undefined, id: undefined };
+        return { index: i, resourceType, id: typeof id === 'string' ? id : undefined, issues };
+      });
+      return { resources: results, errorCount, warningCount };
+    },
+
+    warmUp(warmUpOptions: { readonly resourceTypes?: readonly string[] } = {}): void {
+      ensureCoreStructures();
+      loadAllCoreCanonicals();
+      const packageTypes = (options.packageResources ?? []).map((r) => r.resourceType);
+      const types = warmUpOptions.resourceTypes ?? [...packageTypes, ...Object.keys(SHAREABLE_PROFILES)];
+      compileSchemas(new Set(types.filter((t) => r4ResourceTypes().has(t))));
+      getPackageIndex();
+    },
+  };
+}
