@@ -13,6 +13,8 @@ import { storedValueSetMembership } from './operations/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
+import { createServerValidator, writeValidator } from './rest/write-validation.ts';
+import type { Validator } from './validation/types.ts';
 
 /** Slowest a client may be to send its headers / whole request. */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -73,7 +75,16 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
 
   const store = openSqliteStore({ dataDir: config.dataDir });
-  const repository = await openRepository({ store, baseUrl: publicBaseUrl });
+  let validator: Validator | undefined;
+  const repository = await openRepository({
+    store,
+    baseUrl: publicBaseUrl,
+    validator: (index) => {
+      validator = createServerValidator(index);
+      return writeValidator(validator);
+    },
+  });
+  if (!validator) throw new Error('validator not created');
   let contentReport: LoadReport | undefined;
   if (config.contentDir !== undefined) {
     const started = performance.now();
@@ -88,7 +99,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     publicBaseUrl,
     writeToken: config.writeToken,
     maxBodyBytes: config.maxBodyBytes,
-    services: { memberOf: storedValueSetMembership(repository) },
+    services: { memberOf: storedValueSetMembership(repository), validator },
   });
   handler = app;
   let closing: Promise<void> | undefined;

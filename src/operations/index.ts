@@ -4,10 +4,11 @@
 import { OperationRegistry } from './registry.ts';
 import type { ServerServices } from './services.ts';
 import type { OperationDeclaration } from './types.ts';
+import { resourceValidateOperation } from './resource-validate.ts';
 import { versionsOperation } from './versions.ts';
 
 /** All operations served. */
-export const OPERATIONS: readonly OperationDeclaration<ServerServices>[] = [versionsOperation];
+export const OPERATIONS: readonly OperationDeclaration<ServerServices>[] = [versionsOperation, resourceValidateOperation];
 
 /** Creates the registry. */
 export function createOperationRegistry(): OperationRegistry<ServerServices> {

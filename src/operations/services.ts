@@ -3,6 +3,7 @@
  */
 import type { Coding } from '@medplum/fhirtypes';
 import type { Repository } from '../store/repository.ts';
+import type { Validator } from '../validation/types.ts';
 import type { OperationServices } from './types.ts';
 
 /**
@@ -19,4 +20,6 @@ export interface ServerServices extends OperationServices {
   readonly baseUrl: string;
   /** ValueSet membership (FHIRPath `memberOf`, `$apply` conditions). */
   readonly memberOf: ValueSetMembership;
+  /** The resource validator (over the live index). */
+  readonly validator: Validator;
 }

@@ -39,7 +39,8 @@ export interface RepositoryOptions {
   readonly store: ResourceStore;
   /** Public base URL (for resolving absolute references to this server). */
   readonly baseUrl: string;
-  readonly validate?: WriteValidator;
+  /** Makes the write check; it receives the live index (for resolving references among stored resources). */
+  readonly validator?: (index: ResourceIndex) => WriteValidator;
 }
 
 /** Result of a write. */
@@ -76,7 +77,7 @@ export class Repository {
   constructor(options: RepositoryOptions) {
     this.store = options.store;
     this.baseUrl = options.baseUrl;
-    this.validate = options.validate;
+    this.validate = options.validator?.(this.index);
   }
 
   /** Registers a listener for committed changes. */
