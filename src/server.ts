@@ -48,7 +48,7 @@ function clientErrorBody(status: number, text: string): string {
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, (req, res) => {
     if (handler) {
       handler(req, res);

@@ -100,7 +100,7 @@ export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilitySt
           'Writes need `Authorization: Bearer <WRITE_TOKEN>`; without a configured token the server is read-only (405). ' +
           'Unknown search parameters are ignored (with an outcome entry) unless `Prefer: handling=strict`.',
         resource: SUPPORTED_TYPES.map((type) => resourceEntry(type, inputs)),
-        interaction: [{ code: 'search-system' }, { code: 'history-system' }],
+        interaction: [{ code: 'batch' }, { code: 'transaction' }, { code: 'search-system' }, { code: 'history-system' }],
         operation: inputs.registry.system().map((d) => ({ name: d.definition.code as string, definition: d.definition.url as string })),
       },
     ],

@@ -27,6 +27,7 @@ import {
   vreadInteraction,
 } from '../rest/interactions.ts';
 import type { RestResponse } from '../rest/response.ts';
+import { bundleInteraction } from '../rest/bundle-interaction.ts';
 import { ID_PATTERN } from '../store/repository.ts';
 import { readBody, type DecodedBody } from './body.ts';
 import { toFhirError, writeError } from './errors.ts';
@@ -49,6 +50,9 @@ export interface FhirRouterDeps<S extends OperationServices> {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
 }
+
+/** Where a request's body comes from: the HTTP stream, or a batch entry. */
+type BodySource = (allowForm: boolean) => Promise<DecodedBody>;
 
 /** A request decoded from HTTP. */
 interface Decoded {
@@ -114,15 +118,15 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     }
   }
 
-  async function body(req: IncomingMessage, allowForm = false): Promise<DecodedBody> {
-    return readBody(req, { limit: deps.maxBodyBytes, allowForm });
+  function httpBody(req: IncomingMessage): BodySource {
+    return (allowForm) => readBody(req, { limit: deps.maxBodyBytes, allowForm });
   }
 
   function jsonBody(decoded: DecodedBody): unknown {
     return decoded.kind === 'json' ? decoded.value : undefined;
   }
 
-  async function operation(req: IncomingMessage, d: Decoded, level: OperationLevel, code: string, resourceType?: string, id?: string): Promise<RestResponse> {
+  async function operation(body: BodySource, d: Decoded, level: OperationLevel, code: string, resourceType?: string, id?: string): Promise<RestResponse> {
     const declaration = registry.find(code, level, resourceType);
     if (!declaration) {
       const where = level === 'system' ? 'at system level' : level === 'type' ? `on ${resourceType}` : `on a ${resourceType} instance`;
@@ -133,7 +137,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       if (declaration.definition.affectsState) throw methodNotAllowed('POST');
       parameters = queryToParameters(declaration.definition, d.pairs);
     } else if (d.method === 'POST') {
-      parameters = bodyToParameters(declaration.definition, jsonBody(await body(req)), d.pairs);
+      parameters = bodyToParameters(declaration.definition, jsonBody(await body(false)), d.pairs);
     } else {
       throw methodNotAllowed(declaration.definition.affectsState ? 'POST' : 'GET, POST');
     }
@@ -150,7 +154,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     return { status: 200, body: result };
   }
 
-  async function dispatch(req: IncomingMessage, d: Decoded): Promise<RestResponse> {
+  async function dispatch(body: BodySource, d: Decoded, nested = false): Promise<RestResponse> {
     const { method, segments, pairs, headers } = d;
     const params = pairsToParams(pairs);
     const [first, second, third, fourth] = segments;
@@ -158,21 +162,29 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
 
     if (segments.length === 0) {
       if (read) return systemSearchInteraction(rest, { pairs, params, headers });
-      throw methodNotAllowed('GET');
+      if (method === 'POST' && !nested) {
+        const bundle = jsonBody(await body(false));
+        return bundleInteraction(rest, bundle, {
+          requireWrite: () => requireWrite(headers),
+          prefer: headers.prefer,
+          dispatch: (entry) => dispatch(entry.body, { ...entry, headers: { ...headers, ...entry.headers } }, true),
+        });
+      }
+      throw methodNotAllowed('GET, POST');
     }
     if (first === 'metadata' && segments.length === 1) {
       if (!read) throw methodNotAllowed('GET');
       const mode = typeof params.mode === 'string' ? params.mode : undefined;
       return { status: 200, body: deps.metadata(mode) };
     }
-    if (first.startsWith('$') && segments.length === 1) return operation(req, d, 'system', first.slice(1));
+    if (first.startsWith('$') && segments.length === 1) return operation(body, d, 'system', first.slice(1));
     if (first === '_history' && segments.length === 1) {
       if (!read) throw methodNotAllowed('GET');
       return historyInteraction(rest, { pairs, params });
     }
     if (first === '_search' && segments.length === 1) {
       if (method !== 'POST') throw methodNotAllowed('POST');
-      const b = await body(req, true);
+      const b = await body(true);
       const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
       return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers });
     }
@@ -184,14 +196,14 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       if (read) return searchInteraction(rest, base);
       if (method === 'POST') {
         requireWrite(headers);
-        return createInteraction(rest, { ...base, body: jsonBody(await body(req)) });
+        return createInteraction(rest, { ...base, body: jsonBody(await body(false)) });
       }
       throw methodNotAllowed('GET, POST');
     }
-    if (second.startsWith('$') && segments.length === 2) return operation(req, d, 'type', second.slice(1), resourceType);
+    if (second.startsWith('$') && segments.length === 2) return operation(body, d, 'type', second.slice(1), resourceType);
     if (second === '_search' && segments.length === 2) {
       if (method !== 'POST') throw methodNotAllowed('POST');
-      const b = await body(req, true);
+      const b = await body(true);
       const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
       return searchInteraction(rest, { ...base, pairs: all, params: pairsToParams(all) });
     }
@@ -206,7 +218,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       if (read) return readInteraction(rest, request);
       if (method === 'PUT') {
         requireWrite(headers);
-        return updateInteraction(rest, { ...request, body: jsonBody(await body(req)) });
+        return updateInteraction(rest, { ...request, body: jsonBody(await body(false)) });
       }
       if (method === 'DELETE') {
         requireWrite(headers);
@@ -214,7 +226,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       }
       throw methodNotAllowed('GET, PUT, DELETE');
     }
-    if (third.startsWith('$') && segments.length === 3) return operation(req, d, 'instance', third.slice(1), resourceType, id);
+    if (third.startsWith('$') && segments.length === 3) return operation(body, d, 'instance', third.slice(1), resourceType, id);
     if (third === '_history') {
       if (!read) throw methodNotAllowed('GET');
       if (segments.length === 3) return historyInteraction(rest, { resourceType, id, pairs, params });
@@ -237,7 +249,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       const format = pairs.find(([k]) => k === '_format')?.[1];
       const contentType = negotiate(format, headers.accept);
       const decoded: Decoded = { method: req.method ?? 'GET', segments: decodePath(rawPath), pairs, headers };
-      const response = await dispatch(req, decoded);
+      const response = await dispatch(httpBody(req), decoded);
       writeResponse(res, response, contentType, requestId, decoded.method === 'HEAD', pairs.some(([k, v]) => k === '_pretty' && v === 'true'));
     } catch (err) {
       writeError(res, toFhirError(err, deps.logger, requestId), requestId);

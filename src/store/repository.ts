@@ -13,7 +13,7 @@ import { executeSearch, latest, resolveReference, type SearchResult } from '../s
 import type { MatchContext } from '../search/match.ts';
 import type { SearchQuery } from '../search/query.ts';
 import { ResourceIndex, toIndexEntry, type IndexEntry } from './resource-index.ts';
-import type { HistoryQuery, ResourceStore, StoredVersion } from './types.ts';
+import type { HistoryQuery, ResourceStore, StoredVersion, StoreWrite } from './types.ts';
 
 /** FHIR logical id rule. */
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -41,6 +41,27 @@ export interface RepositoryOptions {
   readonly baseUrl: string;
   /** Makes the write check; it receives the live index (for resolving references among stored resources). */
   readonly validator?: (index: ResourceIndex) => WriteValidator;
+}
+
+/** One write of a transaction. */
+export type TransactionWrite =
+  | {
+      readonly kind: 'put';
+      readonly resource: Resource & { id: string };
+      /** Expected current version (If-Match). */
+      readonly ifMatch?: string;
+      /** Only create (a POST with a new id). */
+      readonly create?: boolean;
+      /** Position in the Bundle, for error locations. */
+      readonly entryIndex?: number;
+    }
+  | { readonly kind: 'delete'; readonly resourceType: string; readonly id: string; readonly ifMatch?: string; readonly entryIndex?: number };
+
+/** Result of one write of a transaction (`stored` undefined when a delete found nothing to delete). */
+export interface TransactionResult {
+  readonly stored: StoredVersion | undefined;
+  readonly entry: IndexEntry | undefined;
+  readonly created: boolean;
 }
 
 /** Result of a write. */
@@ -202,6 +223,61 @@ export class Repository {
       const current = await this.store.readCurrent(resource.resourceType, resource.id);
       const stored = await this.store.write({ kind: 'put', resource, expectVersionId: options.ifMatch });
       return { entry: this.commit(stored) as IndexEntry, created: !current || current.deleted };
+    });
+  }
+
+  /**
+   * Several writes as one transaction: every resource is checked first (an error names its position), then
+   * all are committed in one store transaction, or none.
+   * @see https://hl7.org/fhir/R4/http.html#transaction
+   */
+  async writeAll(writes: readonly TransactionWrite[]): Promise<TransactionResult[]> {
+    return this.serialize(async () => {
+      const planned: StoreWrite[] = [];
+      const created: boolean[] = [];
+      const problems: OperationOutcomeIssue[] = [];
+      let status: 400 | 422 = 422;
+      for (const [i, write] of writes.entries()) {
+        if (write.kind === 'delete') {
+          planned.push({ kind: 'delete', resourceType: write.resourceType, id: write.id, expectVersionId: write.ifMatch });
+          created.push(false);
+          continue;
+        }
+        if (!ID_PATTERN.test(write.resource.id)) throw badRequest(`"${write.resource.id}" is not a valid id`, { expression: `Bundle.entry[${write.entryIndex ?? i}].resource.id` });
+        if (this.validate) {
+          const verdict = await this.validate(write.resource);
+          for (const issue of verdict.issues.filter(isError)) {
+            problems.push({
+              ...issue,
+              expression: (issue.expression ?? [write.resource.resourceType]).map(
+                (e) => `Bundle.entry[${write.entryIndex ?? i}].resource${e.replace(/^[A-Z][A-Za-z]*/, '')}`,
+              ),
+            });
+          }
+          if (verdict.issues.some(isError) && verdict.status === 400) status = 400;
+        }
+        const current = await this.store.readCurrent(write.resource.resourceType, write.resource.id);
+        created.push(!current || current.deleted);
+        planned.push({ kind: 'put', resource: write.resource, expectVersionId: write.create ? '0' : write.ifMatch });
+      }
+      if (problems.length > 0) throw new FhirError(status, { resourceType: 'OperationOutcome', issue: problems });
+      // Deleting what is absent or already deleted is a no-op, as for a single delete.
+      const effective: (StoreWrite | undefined)[] = [];
+      for (const w of planned) {
+        if (w.kind === 'delete') {
+          const current = await this.store.readCurrent(w.resourceType, w.id);
+          effective.push(!current || current.deleted ? undefined : w);
+        } else {
+          effective.push(w);
+        }
+      }
+      const stored = await this.store.writeAll(effective.filter((w): w is StoreWrite => w !== undefined));
+      let next = 0;
+      return effective.map((w, i) => {
+        if (w === undefined) return { stored: undefined, entry: undefined, created: false };
+        const version = stored[next++];
+        return { stored: version, entry: this.commit(version), created: created[i] };
+      });
     });
   }
 

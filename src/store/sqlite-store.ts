@@ -141,58 +141,68 @@ class SqliteStore implements ResourceStore {
   }
 
   async write(write: StoreWrite): Promise<StoredVersion> {
-    const resourceType = write.kind === 'put' ? write.resource.resourceType : write.resourceType;
-    const id = write.kind === 'put' ? write.resource.id : write.id;
+    return (await this.writeAll([write]))[0];
+  }
+
+  async writeAll(writes: readonly StoreWrite[]): Promise<StoredVersion[]> {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const current = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
-      const currentVersion = current ? current.version_id : 0;
-      if (write.expectVersionId !== undefined && write.expectVersionId !== String(currentVersion)) {
-        throw fhirError(
-          412,
-          'conflict',
-          current
-            ? `Version conflict: ${resourceType}/${id} is at version ${currentVersion}, not ${write.expectVersionId}`
-            : `Version conflict: ${resourceType}/${id} does not exist`,
-          current ? { headers: { ETag: `W/"${currentVersion}"` } } : {},
-        );
-      }
-      const versionId = currentVersion + 1;
-      const lastUpdated = this.instant();
-      let content: string | null = null;
-      let url: string | null = null;
-      let version: string | null = null;
-      if (write.kind === 'put') {
-        // resourceType, id and meta first, as FHIR JSON is usually written.
-        const { resourceType: type, id: _id, meta, ...rest } = write.resource;
-        const stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
-        content = JSON.stringify(stored);
-        const canonical = stored as { url?: unknown; version?: unknown };
-        url = typeof canonical.url === 'string' ? canonical.url : null;
-        version = typeof canonical.version === 'string' ? canonical.version : null;
-      }
-      const deleted = write.kind === 'delete' ? 1 : 0;
-      const result = this.stmt.insertVersion.run(resourceType, id, versionId, lastUpdated, deleted, content);
-      const seq = Number(result.lastInsertRowid);
-      try {
-        this.stmt.upsertCurrent.run(resourceType, id, versionId, seq, deleted, url, version);
-      } catch (err) {
-        if (String((err as Error).message).includes('UNIQUE constraint failed')) {
-          throw fhirError(
-            409,
-            'duplicate',
-            `A ${resourceType} with url "${url}"${version === null ? ' and no version' : ` and version "${version}"`} already exists; url|version must be unique`,
-            { expression: [`${resourceType}.url`, `${resourceType}.version`] },
-          );
-        }
-        throw err;
-      }
+      const results = writes.map((write) => this.apply(write));
       this.db.exec('COMMIT');
-      return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined };
+      return results;
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
     }
+  }
+
+  /** One write inside the open transaction. */
+  private apply(write: StoreWrite): StoredVersion {
+    const resourceType = write.kind === 'put' ? write.resource.resourceType : write.resourceType;
+    const id = write.kind === 'put' ? write.resource.id : write.id;
+    const current = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
+    const currentVersion = current ? current.version_id : 0;
+    if (write.expectVersionId !== undefined && write.expectVersionId !== String(currentVersion)) {
+      throw fhirError(
+        412,
+        'conflict',
+        current
+          ? `Version conflict: ${resourceType}/${id} is at version ${currentVersion}, not ${write.expectVersionId}`
+          : `Version conflict: ${resourceType}/${id} does not exist`,
+        current ? { headers: { ETag: `W/"${currentVersion}"` } } : {},
+      );
+    }
+    const versionId = currentVersion + 1;
+    const lastUpdated = this.instant();
+    let content: string | null = null;
+    let url: string | null = null;
+    let version: string | null = null;
+    if (write.kind === 'put') {
+      // resourceType, id and meta first, as FHIR JSON is usually written.
+      const { resourceType: type, id: _id, meta, ...rest } = write.resource;
+      const stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
+      content = JSON.stringify(stored);
+      const canonical = stored as { url?: unknown; version?: unknown };
+      url = typeof canonical.url === 'string' ? canonical.url : null;
+      version = typeof canonical.version === 'string' ? canonical.version : null;
+    }
+    const deleted = write.kind === 'delete' ? 1 : 0;
+    const result = this.stmt.insertVersion.run(resourceType, id, versionId, lastUpdated, deleted, content);
+    const seq = Number(result.lastInsertRowid);
+    try {
+      this.stmt.upsertCurrent.run(resourceType, id, versionId, seq, deleted, url, version);
+    } catch (err) {
+      if (String((err as Error).message).includes('UNIQUE constraint failed')) {
+        throw fhirError(
+          409,
+          'duplicate',
+          `A ${resourceType} with url "${url}"${version === null ? ' and no version' : ` and version "${version}"`} already exists; url|version must be unique`,
+          { expression: [`${resourceType}.url`, `${resourceType}.version`] },
+        );
+      }
+      throw err;
+    }
+    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined };
   }
 
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {

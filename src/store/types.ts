@@ -62,6 +62,8 @@ export interface SeedRecord {
 export interface ResourceStore {
   /** Applies a write in one transaction; throws `FhirError` 409 (`duplicate`) on a `url|version` clash, 412 on a stale expectation. */
   write(write: StoreWrite): Promise<StoredVersion>;
+  /** Applies several writes in ONE transaction: all are stored, or (on any error) none. */
+  writeAll(writes: readonly StoreWrite[]): Promise<StoredVersion[]>;
   /** Current version (maybe a deletion marker), or undefined when the id never existed. */
   readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined>;
   /** One version, or undefined. */
