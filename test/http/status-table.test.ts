@@ -1,0 +1,173 @@
+/**
+ * The status-code table of the project's FHIR REST checklist, row by row: one request per row, checking
+ * the status and the issue code of the OperationOutcome. Rows about operations run once the operation is
+ * declared in the CapabilityStatement (they are skipped, not passed, before that).
+ *
+ * @see https://hl7.org/fhir/R4/http.html#2.21.0.4
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+import type { CapabilityStatement, Parameters } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOutcome, fhirHttp, toResult, type FhirHttp } from '../helpers/http.ts';
+import { templateResource } from '../helpers/resources.ts';
+import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+let api: FhirHttp;
+let operations: Set<string>;
+
+const CPT = 'http://www.ama-assn.org/go/cpt';
+const PROTOCOL_CODES = 'https://example.org/fhir/liver-cryoablation/ValueSet/protocol-cpt-codes';
+const COMPLICATIONS = 'https://example.org/fhir/liver-cryoablation/ValueSet/complications';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = fhirHttp(server.base);
+  const cs = (await api.get('/metadata')).json<CapabilityStatement>();
+  const rest = cs.rest?.[0];
+  operations = new Set([
+    ...(rest?.operation ?? []).map((o) => o.name),
+    ...(rest?.resource ?? []).flatMap((r) => (r.operation ?? []).map((o) => `${r.type}/${o.name}`)),
+  ]);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('REST rows', () => {
+  it('unknown id, unknown type, unknown route → 404 not-found', async () => {
+    expectOutcome(await api.get('/CodeSystem/does-not-exist'), 404, ['not-found']);
+    expectOutcome(await api.get('/Observation'), 404, ['not-found']);
+    expectOutcome(await api.get('/CodeSystem/liver-cryoablation/_history/1/extra'), 404, ['not-found']);
+  });
+
+  it('deleted id → 410 deleted', async () => {
+    const created = await api.post('/ValueSet', templateResource('ValueSet'));
+    const id = created.json().id as string;
+    await api.delete(`/ValueSet/${id}`);
+    expectOutcome(await api.get(`/ValueSet/${id}`), 410, ['deleted']);
+  });
+
+  it.each([
+    ['malformed JSON', '{"resourceType":'],
+    ['an empty body', ''],
+    ['an array body', '[]'],
+    ['a scalar body', '1'],
+    ['no resourceType', '{"status":"draft"}'],
+    ['a wrong resourceType', '{"resourceType":"ValueSet","status":"draft"}'],
+    ['a null value', '{"resourceType":"CodeSystem","status":"draft","content":"complete","name":null}'],
+    ['an empty string', '{"resourceType":"CodeSystem","status":"draft","content":"complete","name":""}'],
+  ])('%s → 400 invalid/structure', async (_label, body) => {
+    const res = await toResult(
+      await fetch(`${server.base}/CodeSystem`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_WRITE_TOKEN}`, 'content-type': 'application/fhir+json' },
+        body,
+      }),
+    );
+    expectOutcome(res, 400, ['invalid', 'structure', 'required', 'value']);
+  });
+
+  it('invalid _summary, _elements, _count, _format → 400; an unproducible _format → 406', async () => {
+    for (const query of ['_summary=x', '_elements=%24', '_count=x', '_format=x']) {
+      expectOutcome(await api.get(`/CodeSystem?${query}`), 400, ['invalid']);
+    }
+    expectOutcome(await api.get('/CodeSystem?_format=xml'), 406, ['not-supported']);
+  });
+
+  it('valid JSON that breaks a binding → 422 with the element in the expression', async () => {
+    const res = await api.post('/CodeSystem', { ...templateResource('CodeSystem'), status: 'unknown-status' });
+    const outcome = expectOutcome(res, 422);
+    expect(JSON.stringify(outcome.issue?.map((i) => i.expression ?? i.location))).toContain('status');
+  });
+
+  it('missing or unsupported Content-Type on a write → 415', async () => {
+    expectOutcome(await api.post('/CodeSystem', JSON.stringify(templateResource('CodeSystem')), { 'content-type': 'text/plain' }), 415, [
+      'not-supported',
+    ]);
+  });
+
+  it('body over the limit → 413 too-costly', async () => {
+    const big = JSON.stringify({ ...templateResource('CodeSystem'), description: 'y'.repeat(9 * 1024 * 1024) });
+    expectOutcome(await api.post('/CodeSystem', big), 413, ['too-costly']);
+  });
+
+  it('If-Match stale → 412 with the current ETag; malformed If-Match → 400', async () => {
+    const created = await api.post('/CodeSystem', templateResource('CodeSystem'));
+    const resource = created.json();
+    await api.put(`/CodeSystem/${resource.id}`, resource);
+    const stale = await api.put(`/CodeSystem/${resource.id}`, resource, { 'if-match': 'W/"1"' });
+    expectOutcome(stale, 412, ['conflict']);
+    expect(stale.headers.get('etag')).toBe('W/"2"');
+    expectOutcome(await api.put(`/CodeSystem/${resource.id}`, resource, { 'if-match': 'two' }), 400, ['invalid']);
+  });
+
+  it('write without credentials or with a bad token → 401 with WWW-Authenticate: Bearer', async () => {
+    const variants: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token' }];
+    for (const headers of variants) {
+      const res = await api.request('POST', '/CodeSystem', { body: templateResource('CodeSystem'), headers, auth: false });
+      expectOutcome(res, 401, ['login', 'security']);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+  });
+
+  it('method not allowed → 405 with an Allow header', async () => {
+    const res = await api.request('PATCH', '/CodeSystem/liver-cryoablation', { body: '[]' });
+    expectOutcome(res, 405, ['not-supported']);
+    expect(res.headers.get('allow')).toBeTruthy();
+  });
+
+  it.todo('request flood → 429 throttled with Retry-After (the server has no rate limit to trigger deterministically)');
+  it.todo('valid token without the right → 403 (the server has a single all-powerful write token)');
+});
+
+describe('operation rows (run once the operation is declared)', () => {
+  it('$lookup of an unknown code or system → 4xx not-found', async ({ skip }) => {
+    if (!operations.has('CodeSystem/lookup')) skip();
+    for (const query of [`system=${CPT}&code=00000`, 'system=http://unknown.example/cs&code=x']) {
+      const res = await api.get(`/CodeSystem/$lookup?${query}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expectOutcome(res, res.status, ['not-found']);
+    }
+  });
+
+  it('$expand of an unknown ValueSet → 4xx not-found', async ({ skip }) => {
+    if (!operations.has('ValueSet/expand')) skip();
+    const res = await api.get('/ValueSet/$expand?url=http://unknown.example/vs');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expectOutcome(res, res.status, ['not-found']);
+  });
+
+  it('$validate-code against an unknown ValueSet → 4xx not-found', async ({ skip }) => {
+    if (!operations.has('ValueSet/validate-code')) skip();
+    const res = await api.get(`/ValueSet/$validate-code?url=http://unknown.example/vs&system=${CPT}&code=47383`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expectOutcome(res, res.status, ['not-found']);
+  });
+
+  it('$validate-code with a wrong code → 200, result=false, a message', async ({ skip }) => {
+    if (!operations.has('ValueSet/validate-code')) skip();
+    const res = await api.get(`/ValueSet/$validate-code?url=${PROTOCOL_CODES}&system=${CPT}&code=00000`);
+    expect(res.status).toBe(200);
+    const parameters = res.json<Parameters>();
+    expect(parameters.parameter?.find((p) => p.name === 'result')?.valueBoolean).toBe(false);
+    expect(parameters.parameter?.find((p) => p.name === 'message')?.valueString).toBeTruthy();
+  });
+
+  it('expansion too large → 4xx too-costly', async ({ skip }) => {
+    if (!operations.has('ValueSet/expand')) skip();
+    const res = await api.get(`/ValueSet/$expand?url=${COMPLICATIONS}`, { 'x-too-costly-threshold': '1' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expectOutcome(res, res.status, ['too-costly']);
+  });
+
+  it('$apply without subject → 400', async ({ skip }) => {
+    if (!operations.has('PlanDefinition/apply')) skip();
+    expectOutcome(await api.get('/PlanDefinition/liver-tumor-cryoablation/$apply'), 400);
+  });
+});
