@@ -49,7 +49,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, (req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     if (handler) {
       handler(req, res);
       return;

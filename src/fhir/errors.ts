@@ -78,3 +78,13 @@ export const notSupported = (text: string, options?: IssueOptions): FhirError =>
 export function isFhirError(err: unknown): err is FhirError {
   return err instanceof FhirError;
 }
+
+const SAFE_TO_SHOW = /^[A-Za-z0-9_.:|+-]{1,64}$/;
+
+/**
+ * A client-supplied value for an error message: quoted when it is plainly harmless, otherwise withheld, so
+ * injected strings (`' OR 1=1--`, `<script>`, paths) are never echoed back.
+ */
+export function shown(value: string): string {
+  return SAFE_TO_SHOW.test(value) ? `"${value}"` : '(value not shown)';
+}

@@ -10,7 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
-import { badRequest, fhirError, notFound } from '../fhir/errors.ts';
+import { badRequest, fhirError, notFound, shown } from '../fhir/errors.ts';
 import { bodyToParameters, queryToParameters } from '../operations/parameters.ts';
 import type { OperationLevel, OperationRegistry } from '../operations/registry.ts';
 import type { OperationServices } from '../operations/types.ts';
@@ -85,7 +85,7 @@ function lowerHeaders(req: IncomingMessage): Readonly<Record<string, string | un
 }
 
 function checkId(id: string): void {
-  if (!ID_PATTERN.test(id)) throw badRequest(`"${id.slice(0, 80)}" is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`);
+  if (!ID_PATTERN.test(id)) throw badRequest(`${shown(id)} is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`);
 }
 
 function methodNotAllowed(allow: string): Error {
@@ -107,7 +107,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
 
   function requireWrite(headers: Decoded['headers']): void {
     if (deps.writeToken === undefined) {
-      throw fhirError(405, 'not-supported', 'This server is read-only: no WRITE_TOKEN is configured', { headers: { Allow: 'GET, HEAD, POST' } });
+      throw fhirError(405, 'not-supported', 'This server is read-only: no WRITE_TOKEN is configured', { headers: { Allow: 'GET, HEAD' } });
     }
     const auth = headers.authorization;
     const match = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
@@ -130,7 +130,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     const declaration = registry.find(code, level, resourceType);
     if (!declaration) {
       const where = level === 'system' ? 'at system level' : level === 'type' ? `on ${resourceType}` : `on a ${resourceType} instance`;
-      throw notFound(`Operation $${code} is not supported ${where}`);
+      throw notFound(`Operation ${shown(`$${code}`)} is not supported ${where}`);
     }
     let parameters;
     if (d.method === 'GET' || d.method === 'HEAD') {
@@ -188,7 +188,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
       return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers });
     }
-    if (!isSupportedType(first)) throw notFound(`Resource type "${first.slice(0, 64)}" is not served here`);
+    if (!isSupportedType(first)) throw notFound(`Resource type ${shown(first)} is not served here`);
     const resourceType = first;
     const base = { resourceType, pairs, params, headers };
 
@@ -231,11 +231,11 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       if (!read) throw methodNotAllowed('GET');
       if (segments.length === 3) return historyInteraction(rest, { resourceType, id, pairs, params });
       if (segments.length === 4) {
-        if (!/^\d{1,15}$/.test(fourth)) throw badRequest(`"${fourth.slice(0, 64)}" is not a valid version id`);
+        if (!/^\d{1,15}$/.test(fourth)) throw badRequest(`${shown(fourth)} is not a valid version id`);
         return vreadInteraction(rest, { ...base, id, versionId: fourth });
       }
     }
-    throw notFound(`No FHIR interaction at /${segments.map(encodeURIComponent).join('/').slice(0, 200)}`);
+    throw notFound('No FHIR interaction at this path');
   }
 
   return async function fhirHandler(req: IncomingMessage & { requestId?: string }, res: ServerResponse): Promise<void> {

@@ -4,7 +4,7 @@
  *
  * @see https://hl7.org/fhir/R4/http.html#mime-type
  */
-import { fhirError } from '../fhir/errors.ts';
+import { fhirError, shown } from '../fhir/errors.ts';
 
 /** The FHIR JSON media type with charset, as sent. */
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -28,8 +28,8 @@ export function negotiate(format: string | undefined, accept: string | undefined
     const key = format.trim().toLowerCase().split(';')[0].trim();
     const chosen = FORMAT_ALIASES[key];
     if (chosen) return chosen;
-    if (UNPRODUCIBLE_FORMATS.has(key)) throw fhirError(406, 'not-supported', `_format=${format} is not supported; this server speaks JSON only`);
-    throw fhirError(400, 'invalid', `_format=${format} is not a known format`, { expression: '_format' });
+    if (UNPRODUCIBLE_FORMATS.has(key)) throw fhirError(406, 'not-supported', `_format=${shown(format)} is not supported; this server speaks JSON only`);
+    throw fhirError(400, 'invalid', `_format=${shown(format)} is not a known format`, { expression: '_format' });
   }
   if (accept === undefined || accept.trim() === '') return FHIR_JSON;
   let plainJson = false;
@@ -42,5 +42,5 @@ export function negotiate(format: string | undefined, accept: string | undefined
     if (type === 'application/json') plainJson = true;
   }
   if (plainJson) return PLAIN_JSON;
-  throw fhirError(406, 'not-supported', `Cannot answer in any of "${accept}"; this server speaks application/fhir+json`);
+  throw fhirError(406, 'not-supported', 'Cannot answer in any of the Accept media types; this server speaks application/fhir+json');
 }

@@ -8,7 +8,7 @@
  * @see https://hl7.org/fhir/R4/parameters.html
  */
 import type { OperationDefinition, OperationDefinitionParameter, Parameters, ParametersParameter } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/errors.ts';
+import { badRequest, shown } from '../fhir/errors.ts';
 
 /** Query parameters that are about the response format, not inputs. */
 const FORMAT_PARAMS = new Set(['_format', '_pretty', '_summary', '_elements']);
@@ -45,15 +45,15 @@ function typedFromString(param: OperationDefinitionParameter, raw: string): Para
   const type = param.type ?? 'string';
   switch (type) {
     case 'boolean':
-      if (raw !== 'true' && raw !== 'false') throw badRequest(`Parameter ${name} must be true or false, got "${raw}"`, { expression: name });
+      if (raw !== 'true' && raw !== 'false') throw badRequest(`Parameter ${name} must be true or false, got ${shown(raw)}`, { expression: name });
       return { name, valueBoolean: raw === 'true' };
     case 'integer':
     case 'positiveInt':
     case 'unsignedInt':
-      if (!/^-?\d{1,9}$/.test(raw)) throw badRequest(`Parameter ${name} must be an integer, got "${raw}"`, { expression: name });
+      if (!/^-?\d{1,9}$/.test(raw)) throw badRequest(`Parameter ${name} must be an integer, got ${shown(raw)}`, { expression: name });
       return { name, [PRIMITIVE_VALUE[type]]: Number(raw) } as ParametersParameter;
     case 'decimal':
-      if (!/^-?\d+(\.\d+)?$/.test(raw)) throw badRequest(`Parameter ${name} must be a decimal, got "${raw}"`, { expression: name });
+      if (!/^-?\d+(\.\d+)?$/.test(raw)) throw badRequest(`Parameter ${name} must be a decimal, got ${shown(raw)}`, { expression: name });
       return { name, valueDecimal: Number(raw) };
     case 'Coding': {
       // A common GET convenience: system|code.

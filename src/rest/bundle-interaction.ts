@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { badRequest, FhirError, fhirError } from '../fhir/errors.ts';
+import { badRequest, FhirError, fhirError, shown } from '../fhir/errors.ts';
 import { parseSearchQuery } from '../search/query.ts';
 import { ID_PATTERN, type TransactionWrite } from '../store/repository.ts';
 import type { QueryPairs } from './bundles.ts';
@@ -165,9 +165,9 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
   for (const p of writes) {
     const [type, id, ...rest] = p.segments;
     const where = `Bundle.entry[${p.index}].request.url`;
-    if (!type || !isSupportedType(type)) throw badRequest(`Bundle.entry[${p.index}]: "${type ?? ''}" is not a served resource type`, { expression: where });
+    if (!type || !isSupportedType(type)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(type ?? '')} is not a served resource type`, { expression: where });
     if (rest.length > 0 || (p.method === 'POST' && id !== undefined) || (p.method !== 'POST' && id === undefined)) {
-      throw badRequest(`Bundle.entry[${p.index}]: ${p.method} ${p.entry.request?.url} is not a valid transaction entry`, { expression: where });
+      throw badRequest(`Bundle.entry[${p.index}]: ${p.method} to this url is not a valid transaction entry`, { expression: where });
     }
     if (p.method !== 'DELETE') {
       const resource = p.entry.resource;
@@ -175,7 +175,7 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
         throw badRequest(`Bundle.entry[${p.index}].resource must be a ${type}`, { expression: `Bundle.entry[${p.index}].resource` });
       }
     }
-    if (p.method === 'PUT' && !ID_PATTERN.test(id as string)) throw badRequest(`Bundle.entry[${p.index}]: "${id}" is not a valid id`, { expression: where });
+    if (p.method === 'PUT' && !ID_PATTERN.test(id as string)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(id as string)} is not a valid id`, { expression: where });
     let assigned = id ?? randomUUID();
     let existing: RestResponse | undefined;
     if (p.method === 'POST' && p.entry.request?.ifNoneExist) {

@@ -46,9 +46,10 @@ export interface RestContext {
 
 /** Turns query pairs into the record form. */
 export function pairsToParams(pairs: QueryPairs): QueryParams {
-  const out: Record<string, string | string[]> = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is just a name.
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [key, value] of pairs) {
-    const existing = out[key];
+    const existing = Object.hasOwn(out, key) ? out[key] : undefined;
     if (existing === undefined) out[key] = value;
     else if (typeof existing === 'string') out[key] = [existing, value];
     else existing.push(value);

@@ -5,7 +5,8 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { badRequest, fhirError, outcome } from '../fhir/errors.ts';
+import { badRequest, fhirError, outcome, shown } from '../fhir/errors.ts';
+import { sortComparator } from '../search/execute.ts';
 import { parseSearchQuery, type SearchQuery } from '../search/query.ts';
 import { subsetResource } from '../search/subset.ts';
 import { ID_PATTERN } from '../store/repository.ts';
@@ -111,11 +112,12 @@ export function systemSearchInteraction(ctx: RestContext, req: Omit<InteractionR
   const typeParam = req.params._type;
   const requested = typeParam === undefined ? [...SUPPORTED_TYPES] : (typeof typeParam === 'string' ? [typeParam] : [...typeParam]).flatMap((t) => t.split(','));
   for (const type of requested) {
-    if (!(SUPPORTED_TYPES as readonly string[]).includes(type)) throw badRequest(`_type "${type}" is not a served resource type`, { expression: '_type' });
+    if (!(SUPPORTED_TYPES as readonly string[]).includes(type)) throw badRequest(`_type ${shown(type)} is not a served resource type`, { expression: '_type' });
   }
   const queries = requested.map((type) =>
-    parseSearchQuery(type, { ...req.params, _count: undefined, _offset: undefined, _sort: undefined }, { strict: prefer.handling === 'strict' }),
+    parseSearchQuery(type, { ...req.params, _count: undefined, _offset: undefined }, { strict: prefer.handling === 'strict' }),
   );
+  const rulesByType = new Map(queries.map((q) => [q.resourceType, q.sort]));
   const base = parseSearchQuery(requested[0] ?? 'CodeSystem', { _count: req.params._count, _offset: req.params._offset, _total: req.params._total, _summary: req.params._summary, _elements: req.params._elements }, { strict: false });
   const all: IndexEntry[] = [];
   const included: IndexEntry[] = [];
@@ -124,6 +126,7 @@ export function systemSearchInteraction(ctx: RestContext, req: Omit<InteractionR
     all.push(...result.matches);
     included.push(...result.included);
   }
+  all.sort(sortComparator((type) => rulesByType.get(type) ?? []));
   const page = base.count === 0 ? [] : all.slice(base.offset, base.offset + base.count);
   const ignored = [...new Set(queries.flatMap((q) => q.ignored))].filter((name) => name !== '_type');
   const body = searchsetJson({
@@ -147,7 +150,7 @@ function historyWindow(req: { readonly params: InteractionRequest['params'] }): 
   if (typeof sinceRaw === 'string') {
     const ms = Date.parse(sinceRaw);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(sinceRaw) || Number.isNaN(ms)) {
-      throw badRequest(`_since must be a FHIR instant, got "${sinceRaw}"`, { expression: '_since' });
+      throw badRequest(`_since must be a FHIR instant, got ${shown(sinceRaw)}`, { expression: '_since' });
     }
     since = new Date(ms).toISOString();
   }
@@ -239,8 +242,8 @@ export async function updateInteraction(ctx: RestContext, req: InteractionReques
   const id = req.id as string;
   const bodyId = (resource as { id?: unknown }).id;
   if (bodyId === undefined) throw badRequest('The resource in an update must carry its id', { expression: `${req.resourceType}.id` });
-  if (bodyId !== id) throw badRequest(`The resource id "${String(bodyId)}" does not match the URL id "${id}"`, { expression: `${req.resourceType}.id` });
-  if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a valid id`, { expression: `${req.resourceType}.id` });
+  if (bodyId !== id) throw badRequest(`The resource id ${shown(String(bodyId))} does not match the URL id ${shown(id)}`, { expression: `${req.resourceType}.id` });
+  if (!ID_PATTERN.test(id)) throw badRequest(`${shown(id)} is not a valid id`, { expression: `${req.resourceType}.id` });
   const ifMatch = req.headers['if-match'] === undefined ? undefined : parseEtag(req.headers['if-match'], 'If-Match');
   const { entry, created } = await ctx.repository.update(resource as Resource & { id: string }, { ifMatch });
   return written(ctx, entry, created ? 201 : 200, req);

@@ -48,6 +48,26 @@ function compareKeys(a: string | number | undefined, b: string | number | undefi
   return a < b ? -1 : 1;
 }
 
+/** Sort rules of one type. */
+type SortRules = SearchQuery['sort'];
+
+/**
+ * A stable comparator by `_sort` rules (looked up per entry's type, for system-level search), then type and id.
+ * @see https://hl7.org/fhir/R4/search.html#sort
+ */
+export function sortComparator(rulesFor: (resourceType: string) => SortRules): (a: IndexEntry, b: IndexEntry) => number {
+  return (a, b) => {
+    const ra = rulesFor(a.resourceType);
+    const rb = rulesFor(b.resourceType);
+    for (let i = 0; i < ra.length && i < rb.length; i++) {
+      const c = compareKeys(sortKey(a, ra[i].param), sortKey(b, rb[i].param));
+      if (c !== 0) return ra[i].descending ? -c : c;
+    }
+    if (a.resourceType !== b.resourceType) return a.resourceType < b.resourceType ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  };
+}
+
 /** Resolves a reference value (canonical, `Type/id`, absolute URL on this server) to index entries. */
 export function resolveReference(index: ResourceIndex, value: string, targetTypes: readonly string[], baseUrl: string): IndexEntry[] {
   let ref = value;
@@ -120,13 +140,7 @@ export function executeSearch(index: ResourceIndex, query: SearchQuery, context:
     ? urlFilter.values.flatMap((v) => index.byCanonical(query.resourceType, v.value))
     : index.all(query.resourceType);
   const matched = candidates.filter((entry) => predicates.every((p) => p(entry.resource)));
-  matched.sort((a, b) => {
-    for (const rule of query.sort) {
-      const c = compareKeys(sortKey(a, rule.param), sortKey(b, rule.param));
-      if (c !== 0) return rule.descending ? -c : c;
-    }
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  });
+  matched.sort(sortComparator(() => query.sort));
   const page = query.count === 0 ? [] : matched.slice(query.offset, query.offset + query.count);
 
   const seen = new Set(page.map((e) => `${e.resourceType}/${e.id}`));

@@ -7,7 +7,7 @@
  */
 import type { TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/errors.ts';
+import { badRequest, shown } from '../fhir/errors.ts';
 import { compareDateRanges, parseDateRange } from './dates.ts';
 import type { SearchParamDef } from './parameters.ts';
 import { splitEscaped, unescape, type SearchFilter, type SearchValue } from './query.ts';
@@ -41,7 +41,7 @@ function tokenMatches(token: TokenValue, raw: string): boolean {
 
 function ofTypeMatches(token: TokenValue, raw: string): boolean {
   const [system, code, value] = splitEscaped(raw, '|');
-  if (value === undefined) throw badRequest(`:of-type expects system|code|value, got "${unescape(raw)}"`);
+  if (value === undefined) throw badRequest(`:of-type expects system|code|value, got ${shown(unescape(raw))}`);
   return token.code === value && (token.types ?? []).some((t) => t.system === system && t.code === code);
 }
 
@@ -116,13 +116,13 @@ function valueMatcher(param: SearchParamDef, modifier: string | undefined, value
       return (v) => v.type === 'reference' && v.values.some((s) => referenceMatches(s, value, context));
     case 'date': {
       const range = parseDateRange(value.value);
-      if (!range) throw badRequest(`"${value.value}" is not a valid date for ${param.code}`, { expression: param.code });
+      if (!range) throw badRequest(`${shown(value.value)} is not a valid date for ${param.code}`, { expression: param.code });
       return (v) => v.type === 'date' && v.values.some((r) => compareDateRanges(value.prefix, r, range));
     }
     case 'number':
     case 'quantity': {
       const [num, system, code] = splitEscaped(value.raw, '|');
-      if (!/^-?\d+(\.\d+)?$/.test(num)) throw badRequest(`"${num}" is not a number for ${param.code}`, { expression: param.code });
+      if (!/^-?\d+(\.\d+)?$/.test(num)) throw badRequest(`${shown(num)} is not a number for ${param.code}`, { expression: param.code });
       return (v) =>
         v.type === 'number' &&
         v.values.some(

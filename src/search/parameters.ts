@@ -96,7 +96,9 @@ export function searchParametersFor(resourceType: string): ReadonlyMap<string, S
   loadR4SearchParameters();
   indexByUrl(resourceType);
   const map = new Map<string, SearchParamDef>();
-  for (const sp of Object.values(getSearchParameters(resourceType) ?? {})) {
+  // Common parameters (_id, _lastUpdated, _tag, _profile, _security, _source) are indexed under Resource.
+  const common = Object.values(getSearchParameters('Resource') ?? {});
+  for (const sp of [...common, ...Object.values(getSearchParameters(resourceType) ?? {})]) {
     if (!sp.url?.startsWith(HL7_SEARCH_PARAMETER) || !sp.code || !sp.type) continue;
     if (sp.type === 'special' || !sp.expression) continue; // _text, _content, _query: not supported
     const def = toDef(resourceType, sp);

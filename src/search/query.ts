@@ -6,7 +6,7 @@
  *
  * @see https://hl7.org/fhir/R4/search.html
  */
-import { badRequest } from '../fhir/errors.ts';
+import { badRequest, shown } from '../fhir/errors.ts';
 import { searchParametersFor, type SearchParamDef } from './parameters.ts';
 
 /** Default and largest page size. */
@@ -86,6 +86,11 @@ const CONTROL_PARAMS = new Set([
   '_count', '_offset', '_sort', '_summary', '_elements', '_total', '_include', '_revinclude', '_format', '_pretty', '_type',
 ]);
 
+/** A parameter name for `expression`, or `search` when the name itself is not safe to echo. */
+function safeName(name: string): string {
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? name : 'search';
+}
+
 /** Splits on unescaped `sep`, resolving `\,` `\$` `\|` `\\` escapes in the pieces. */
 export function splitEscaped(input: string, sep: string): string[] {
   const out: string[] = [];
@@ -140,7 +145,7 @@ function single(params: QueryParams, name: string): string | undefined {
 function nonNegativeInt(params: QueryParams, name: string): number | undefined {
   const raw = single(params, name);
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw)) throw badRequest(`${name} must be a non-negative integer, got "${raw}"`, { expression: name });
+  if (!/^\d{1,9}$/.test(raw)) throw badRequest(`${name} must be a non-negative integer, got ${shown(raw)}`, { expression: name });
   return Number(raw);
 }
 
@@ -168,15 +173,15 @@ export function unescape(value: string): string {
 
 function parseInclude(raw: string, name: '_include' | '_revinclude', iterate: boolean): IncludeSpec {
   const [sourceType, code, targetType, ...rest] = raw.split(':');
-  if (!sourceType || !code || rest.length > 0) {
-    throw badRequest(`${name} must be SourceType:searchParam[:TargetType], got "${raw}"`, { expression: name });
+  if (!sourceType || !code || rest.length > 0 || !/^[A-Z][A-Za-z]{1,63}$/.test(sourceType)) {
+    throw badRequest(`${name} must be SourceType:searchParam[:TargetType], got ${shown(raw)}`, { expression: name });
   }
   const param = searchParametersFor(sourceType).get(code);
   if (!param || param.type !== 'reference') {
-    throw badRequest(`${name}: ${sourceType} has no reference search parameter "${code}"`, { expression: name });
+    throw badRequest(`${name}: ${shown(sourceType)} has no reference search parameter ${shown(code)}`, { expression: name });
   }
   if (targetType !== undefined && param.targets.length > 0 && !param.targets.includes(targetType)) {
-    throw badRequest(`${name}: ${sourceType}:${code} cannot point at ${targetType}`, { expression: name });
+    throw badRequest(`${name}: ${sourceType}:${code} cannot point at ${shown(targetType)}`, { expression: name });
   }
   return { sourceType, param, targetType, iterate };
 }
@@ -196,24 +201,24 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
   const filters: SearchFilter[] = [];
   const ignored: string[] = [];
   for (const [key, rawValue] of Object.entries(params)) {
-    if (CONTROL_PARAMS.has(key)) continue;
+    if (CONTROL_PARAMS.has(key.split(':')[0])) continue;
     const colon = key.indexOf(':');
     const code = colon < 0 ? key : key.slice(0, colon);
     const modifier = colon < 0 ? undefined : key.slice(colon + 1);
     const param = supported.get(code);
     if (!param) {
-      if (options.strict) throw badRequest(`Unknown search parameter "${code}" for ${resourceType}`, { expression: key });
+      if (options.strict) throw badRequest(`Unknown search parameter ${shown(code)} for ${resourceType}`, { expression: safeName(key) });
       ignored.push(key);
       continue;
     }
     if (modifier !== undefined && !(MODIFIERS[param.type] ?? []).includes(modifier)) {
       // An unknown modifier changes the meaning of the search: never ignore it silently.
-      throw badRequest(`Modifier ":${modifier}" is not supported on ${param.type} parameter "${code}"`, { expression: key });
+      throw badRequest(`Modifier ${shown(`:${modifier}`)} is not supported on ${param.type} parameter "${code}"`, { expression: safeName(key) });
     }
     for (const occurrence of list(rawValue)) {
       if (modifier === 'missing') {
         if (occurrence !== 'true' && occurrence !== 'false') {
-          throw badRequest(`${key} must be true or false`, { expression: key });
+          throw badRequest(`${key} must be true or false`, { expression: safeName(key) });
         }
         filters.push({ param, modifier, values: [{ prefix: 'eq', value: occurrence, raw: occurrence }] });
         continue;
@@ -234,7 +239,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
       const code = descending ? piece.slice(1) : piece;
       const param = supported.get(code);
       if (!param || param.type === 'composite') {
-        throw badRequest(`Cannot sort ${resourceType} by "${code}"`, { expression: '_sort' });
+        throw badRequest(`Cannot sort ${resourceType} by ${shown(code)}`, { expression: '_sort' });
       }
       sort.push({ param, descending });
     }
@@ -247,7 +252,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
 
   const summaryRaw = single(params, '_summary');
   if (summaryRaw !== undefined && !(SUMMARY_MODES as readonly string[]).includes(summaryRaw)) {
-    throw badRequest(`_summary must be one of ${SUMMARY_MODES.join(', ')}, got "${summaryRaw}"`, { expression: '_summary' });
+    throw badRequest(`_summary must be one of ${SUMMARY_MODES.join(', ')}, got ${shown(summaryRaw)}`, { expression: '_summary' });
   }
   const elementsRaw = single(params, '_elements');
   let elements: string[] | undefined;
@@ -255,7 +260,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
     elements = elementsRaw.split(',').map((e) => e.trim()).filter((e) => e !== '');
     for (const element of elements) {
       if (!/^[a-z][A-Za-z0-9]*(\[x\])?$/.test(element)) {
-        throw badRequest(`_elements must list top-level element names, got "${element}"`, { expression: '_elements' });
+        throw badRequest(`_elements must list top-level element names, got ${shown(element)}`, { expression: '_elements' });
       }
     }
   }
@@ -264,7 +269,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
   }
   const totalRaw = single(params, '_total') ?? 'accurate';
   if (totalRaw !== 'none' && totalRaw !== 'estimate' && totalRaw !== 'accurate') {
-    throw badRequest(`_total must be none, estimate or accurate, got "${totalRaw}"`, { expression: '_total' });
+    throw badRequest(`_total must be none, estimate or accurate, got ${shown(totalRaw)}`, { expression: '_total' });
   }
 
   const include: IncludeSpec[] = [];
@@ -273,7 +278,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
     const [name, mod] = key.split(':');
     if (name !== '_include' && name !== '_revinclude') continue;
     if (mod !== undefined && mod !== 'iterate' && mod !== 'recurse') {
-      throw badRequest(`Modifier ":${mod}" is not supported on ${name}`, { expression: key });
+      throw badRequest(`Modifier ${shown(`:${mod}`)} is not supported on ${name}`, { expression: safeName(key) });
     }
     for (const value of list(rawValue)) {
       const spec = parseInclude(value, name, mod !== undefined);

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { badRequest, FhirError, gone, notFound } from '../fhir/errors.ts';
+import { badRequest, FhirError, gone, notFound, shown } from '../fhir/errors.ts';
 import { executeSearch, latest, resolveReference, type SearchResult } from '../search/execute.ts';
 import type { MatchContext } from '../search/match.ts';
 import type { SearchQuery } from '../search/query.ts';
@@ -204,7 +204,7 @@ export class Repository {
   async create(resource: Resource, options: { id?: string } = {}): Promise<WriteResult> {
     return this.serialize(async () => {
       const id = options.id ?? randomUUID();
-      if (!ID_PATTERN.test(id)) throw badRequest(`"${id}" is not a valid id`, { expression: `${resource.resourceType}.id` });
+      if (!ID_PATTERN.test(id)) throw badRequest(`${shown(id)} is not a valid id`, { expression: `${resource.resourceType}.id` });
       const candidate = { ...resource, id } as Resource & { id: string };
       await this.check(candidate);
       const stored = await this.store.write({ kind: 'put', resource: candidate, expectVersionId: '0' });
@@ -218,7 +218,7 @@ export class Repository {
    */
   async update(resource: Resource & { id: string }, options: { ifMatch?: string } = {}): Promise<WriteResult> {
     return this.serialize(async () => {
-      if (!ID_PATTERN.test(resource.id)) throw badRequest(`"${resource.id}" is not a valid id`, { expression: `${resource.resourceType}.id` });
+      if (!ID_PATTERN.test(resource.id)) throw badRequest(`${shown(resource.id)} is not a valid id`, { expression: `${resource.resourceType}.id` });
       await this.check(resource);
       const current = await this.store.readCurrent(resource.resourceType, resource.id);
       const stored = await this.store.write({ kind: 'put', resource, expectVersionId: options.ifMatch });
@@ -243,7 +243,7 @@ export class Repository {
           created.push(false);
           continue;
         }
-        if (!ID_PATTERN.test(write.resource.id)) throw badRequest(`"${write.resource.id}" is not a valid id`, { expression: `Bundle.entry[${write.entryIndex ?? i}].resource.id` });
+        if (!ID_PATTERN.test(write.resource.id)) throw badRequest(`${shown(write.resource.id)} is not a valid id`, { expression: `Bundle.entry[${write.entryIndex ?? i}].resource.id` });
         if (this.validate) {
           const verdict = await this.validate(write.resource);
           for (const issue of verdict.issues.filter(isError)) {

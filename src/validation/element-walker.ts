@@ -74,7 +74,7 @@ export function resolveProperty(
   schema: InternalTypeSchema,
   property: string,
 ): { readonly name: string; readonly element: InternalSchemaElement; readonly choiceType?: string } | undefined {
-  const direct = schema.elements[property];
+  const direct = Object.hasOwn(schema.elements, property) ? schema.elements[property] : undefined;
   if (direct !== undefined) return { name: property, element: direct };
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;
