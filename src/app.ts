@@ -13,6 +13,7 @@ import { toFhirError, writeError } from './http/errors.ts';
 import { createFhirRouter } from './http/fhir-router.ts';
 import { COMMON_HEADERS, PREFLIGHT_HEADERS } from './http/headers.ts';
 import { requestIdFor } from './http/logger.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import type { OperationRegistry } from './operations/registry.ts';
 import type { ServerServices } from './operations/services.ts';
 import type { Repository } from './store/repository.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly services: Omit<ServerServices, 'deadline' | 'repository' | 'baseUrl'>;
   /** Builds `/metadata?mode=terminology`; without it that mode is a 400. */
   readonly terminologyCapabilities?: () => Resource;
+  /** Requests per second per client address (0: no limit). */
+  readonly rateLimitPerSecond?: number;
   /** Whether the server is ready (for /healthz). */
   readonly ready?: () => boolean;
 }
@@ -64,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const logRequests = deps.logger.isLevelEnabled('info');
+  const limiter = createRateLimiter({ perSecond: deps.rateLimitPerSecond ?? 0 });
   // Request id, access log, CORS preflight.
   app.use((req: RequestWithId, res: Response, next: NextFunction) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
@@ -76,6 +80,11 @@ export function createApp(deps: AppDeps): express.Express {
           'request',
         );
       });
+    }
+    const throttled = limiter.take(req.socket.remoteAddress ?? '-');
+    if (throttled && req.path !== '/healthz') {
+      writeError(res, throttled, requestId);
+      return;
     }
     if (req.method === 'OPTIONS') {
       const headers: Record<string, string> = { 'X-Request-Id': requestId };

@@ -28,6 +28,8 @@ export interface Config {
   readonly contentDir: string | undefined;
   /** Largest request body accepted, in bytes (`MAX_BODY_BYTES`, default 8 MiB; larger → 413). */
   readonly maxBodyBytes: number;
+  /** Requests per second allowed per client address (`RATE_LIMIT_PER_SECOND`, default 0 = no limit; bursts of twice that). */
+  readonly rateLimitPerSecond: number;
 }
 
 const DEFAULT_PORT = 8080;
@@ -81,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const rawContent = env.CONTENT_DIR ?? './fhir-resources';
   const contentDir = rawContent === '' ? undefined : isAbsolute(rawContent) ? rawContent : resolve(cwd, rawContent);
   const maxBodyBytes = integer(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
-  return { port, host, publicBaseUrl, dataDir, writeToken, logLevel, contentDir, maxBodyBytes };
+  const rateLimitPerSecond = integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
+  return { port, host, publicBaseUrl, dataDir, writeToken, logLevel, contentDir, maxBodyBytes, rateLimitPerSecond };
 }

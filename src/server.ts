@@ -99,6 +99,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     publicBaseUrl,
     writeToken: config.writeToken,
     maxBodyBytes: config.maxBodyBytes,
+    rateLimitPerSecond: config.rateLimitPerSecond,
     services: { memberOf: storedValueSetMembership(repository), validator },
   });
   handler = app;

@@ -118,8 +118,24 @@ describe('REST rows', () => {
     expect(res.headers.get('allow')).toBeTruthy();
   });
 
-  it.todo('request flood → 429 throttled with Retry-After (the server has no rate limit to trigger deterministically)');
-  it.todo('valid token without the right → 403 (the server has a single all-powerful write token)');
+  it('request flood → 429 throttled with Retry-After (RATE_LIMIT_PER_SECOND set)', async () => {
+    const limited = await startTestServer({ content: false, env: { RATE_LIMIT_PER_SECOND: '5' } });
+    try {
+      const lapi = fhirHttp(limited.base);
+      const results = [];
+      for (let i = 0; i < 40; i++) results.push(await lapi.get('/metadata'));
+      const throttled = results.filter((r) => r.status === 429);
+      // A burst of 10 is allowed, then about 5 per second: 40 requests in well under a second must hit the limit.
+      expect(results[0].status).toBe(200);
+      expect(throttled.length).toBeGreaterThan(0);
+      expectOutcome(throttled[0], 429, ['throttled']);
+      expect(Number(throttled[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const health = await fetch(`${limited.base.replace(/\/fhir$/, '')}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
 describe('operation rows (run once the operation is declared)', () => {
