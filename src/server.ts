@@ -9,7 +9,11 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './http/logger.ts';
 import { createOperationRegistry } from './operations/index.ts';
-import { storedValueSetMembership } from './operations/membership.ts';
+import type { CodeSystem } from '@medplum/fhirtypes';
+import { buildTerminologyCapabilities } from './capability/terminology-capabilities.ts';
+import { storeTerminologyResources } from './store/terminology-source.ts';
+import { coreTerminology } from './terminology/core-package.ts';
+import { valueSetMembership } from './terminology/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
@@ -92,6 +96,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
   }
   const registry = createOperationRegistry();
+  const terminology = { resources: storeTerminologyResources(repository.index) };
+  // Index the R4 core terminology now, off the first request's path.
+  setImmediate(() => coreTerminology().warmUp());
   const app = createApp({
     repository,
     registry,
@@ -100,7 +107,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     writeToken: config.writeToken,
     maxBodyBytes: config.maxBodyBytes,
     rateLimitPerSecond: config.rateLimitPerSecond,
-    services: { memberOf: storedValueSetMembership(repository), validator },
+    services: { memberOf: valueSetMembership(terminology.resources), validator, terminology },
+    terminologyCapabilities: () =>
+      buildTerminologyCapabilities({
+        baseUrl: publicBaseUrl,
+        expand: registry.find('expand', 'type', 'ValueSet')?.definition,
+        codeSystems: () => repository.index.all('CodeSystem').map((e) => e.resource as CodeSystem),
+      }),
   });
   handler = app;
   let closing: Promise<void> | undefined;

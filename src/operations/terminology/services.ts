@@ -1,0 +1,109 @@
+/**
+ * What the terminology operations need from the server, and the per-request terminology context built from
+ * an OperationRequest: the request's tx-resources layered over the server's resources and the FHIR core
+ * terminology, the parsed parameters and languages, the deadline and the size limit (the HL7 test
+ * suite's `X-TOO-COSTLY-THRESHOLD` header lowers it).
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
+ */
+import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import { coreTerminology } from '../../terminology/core-package.ts';
+import { MAX_EXPANSION_SIZE, TxContext } from '../../terminology/context.ts';
+import { TxParams } from '../../terminology/params.ts';
+import { MemoryResources } from '../../terminology/resources.ts';
+import type { TerminologyResource, TerminologyResources } from '../../terminology/resources.ts';
+import type { OperationRequest, OperationServices } from '../types.ts';
+
+/**
+ * The terminology part of the operation services.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export interface TerminologyService {
+  /** The server's CodeSystems, ValueSets and ConceptMaps (the store's in-memory index). */
+  readonly resources: TerminologyResources;
+  /** The FHIR R4 core terminology; defaults to the lazily loaded package; `null` to leave it out. */
+  readonly core?: TerminologyResources | null;
+  /** Maximum number of codes of an unpaged expansion (default MAX_EXPANSION_SIZE). */
+  readonly maxExpansionSize?: number;
+}
+
+/**
+ * Operation services with terminology.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export interface TerminologyOperationServices extends OperationServices {
+  readonly terminology: TerminologyService;
+}
+
+/**
+ * The first parameter with this name.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function param(parameters: Parameters, name: string): ParametersParameter | undefined {
+  return parameters.parameter?.find((p) => p.name === name);
+}
+
+/**
+ * All parameters with this name.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function params(parameters: Parameters, name: string): ParametersParameter[] {
+  return parameters.parameter?.filter((p) => p.name === name) ?? [];
+}
+
+/**
+ * The primitive value of the first parameter with this name, as text.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function paramString(parameters: Parameters, name: string): string | undefined {
+  const p = param(parameters, name);
+  if (p === undefined) return undefined;
+  for (const [k, v] of Object.entries(p)) {
+    if (k.startsWith('value') && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return String(v);
+  }
+  return undefined;
+}
+
+/**
+ * The resources carried by `tx-resource` parameters.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function txResources(parameters: Parameters): MemoryResources {
+  // tx-resource parameters, and the codeSystem / valueSet / conceptMap resources when they have a url
+  // (so that the resources of one request can refer to each other).
+  const mem = new MemoryResources();
+  for (const p of parameters.parameter ?? []) {
+    const r = p.resource as Resource | undefined;
+    if (r?.resourceType !== 'CodeSystem' && r?.resourceType !== 'ValueSet' && r?.resourceType !== 'ConceptMap') continue;
+    if (p.name === 'tx-resource' || ((p.name === 'codeSystem' || p.name === 'valueSet' || p.name === 'conceptMap') && r.url !== undefined)) {
+      mem.add(r as TerminologyResource);
+    }
+  }
+  return mem;
+}
+
+/**
+ * Builds the terminology context of a request.
+ *
+ * @see https://hl7.org/fhir/R4/terminology-service.html
+ */
+export function createTxContext(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): TxContext {
+  const acceptLanguage = request.headers['accept-language'] ?? (request.acceptLanguages.length > 0 ? request.acceptLanguages.join(', ') : undefined);
+  const txp = TxParams.fromRequest(parameters, acceptLanguage);
+  const layers: TerminologyResources[] = [];
+  const local = txResources(parameters);
+  if (!local.isEmpty) layers.push(local);
+  layers.push(services.terminology.resources);
+  const core = services.terminology.core === undefined ? coreTerminology() : services.terminology.core;
+  if (core !== null) layers.push(core);
+  const threshold = Number.parseInt(request.headers['x-too-costly-threshold'] ?? '', 10);
+  const maxExpansionSize = Number.isFinite(threshold) && threshold > 0 ? threshold : (services.terminology.maxExpansionSize ?? MAX_EXPANSION_SIZE);
+  return new TxContext({ layers, params: txp, deadline: services.deadline, maxExpansionSize });
+}

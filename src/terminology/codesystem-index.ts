@@ -1,0 +1,315 @@
+/**
+ * A compact index of one version of a FHIR CodeSystem resource: concepts numbered in document (pre-)order,
+ * a code → number map, parent/child lists (from nesting and from `parent`/`child` properties), status
+ * flags, and, for pure nesting hierarchies, subtree ranges that make subsumption O(1). The text index is
+ * built on first use. Indexes are cached per resource object, so a new version (a new object) gets a new
+ * index and the old one is dropped with it.
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ * @see https://hl7.org/fhir/R4/codesystem-concept-properties.html
+ */
+import type { CodeSystem, CodeSystemConcept, CodeSystemConceptProperty } from '@medplum/fhirtypes';
+import { TextIndex } from './text-index.ts';
+
+/**
+ * Concept property URIs of http://hl7.org/fhir/concept-properties.
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+export const CONCEPT_PROPERTY = 'http://hl7.org/fhir/concept-properties#';
+const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
+
+/**
+ * Status flags of a concept.
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+export const ConceptFlag = {
+  Abstract: 1,
+  Inactive: 2,
+  Deprecated: 4,
+} as const;
+
+function propertyValue(p: CodeSystemConceptProperty): string | boolean | number | undefined {
+  return (
+    p.valueCode ??
+    p.valueString ??
+    p.valueBoolean ??
+    p.valueInteger ??
+    p.valueDecimal ??
+    p.valueDateTime ??
+    (p.valueCoding ? p.valueCoding.code : undefined)
+  );
+}
+
+/**
+ * The index of one CodeSystem resource.
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+export class CodeSystemIndex {
+  readonly resource: CodeSystem;
+  readonly size: number;
+  readonly codes: readonly string[];
+  readonly concepts: readonly CodeSystemConcept[];
+  /** Property code → well-known meaning (`status`, `inactive`, `notSelectable`, `parent`, …). */
+  readonly propertyMeaning: ReadonlyMap<string, string>;
+  private readonly byCode: Map<string, number>;
+  private readonly byLowerCode: Map<string, number> | undefined;
+  private readonly parentStart: Int32Array;
+  private readonly parentList: Int32Array;
+  private readonly childStart: Int32Array;
+  private readonly childList: Int32Array;
+  /** For a pure nesting hierarchy: the exclusive end of each concept's subtree in concept order. */
+  private readonly subtreeEnd: Int32Array | undefined;
+  readonly flags: Uint8Array;
+  readonly roots: Int32Array;
+  private text: TextIndex | undefined;
+
+  constructor(resource: CodeSystem) {
+    this.resource = resource;
+    const meaning = new Map<string, string>();
+    for (const p of resource.property ?? []) {
+      if (p.uri?.startsWith(CONCEPT_PROPERTY)) meaning.set(p.code, p.uri.substring(CONCEPT_PROPERTY.length));
+    }
+    for (const known of ['status', 'inactive', 'notSelectable', 'parent', 'child', 'deprecated', 'retired']) {
+      if (!meaning.has(known) && ![...meaning.values()].includes(known)) meaning.set(known, known);
+    }
+    if (!meaning.has('not-selectable') && ![...meaning.values()].includes('notSelectable')) meaning.set('not-selectable', 'notSelectable');
+    this.propertyMeaning = meaning;
+
+    // Number concepts in pre-order, recording nesting parents.
+    const codes: string[] = [];
+    const concepts: CodeSystemConcept[] = [];
+    const nestParent: number[] = [];
+    const subtreeEnd: number[] = [];
+    const walk = (list: readonly CodeSystemConcept[] | undefined, parent: number): void => {
+      for (const c of list ?? []) {
+        const i = codes.length;
+        codes.push(c.code);
+        concepts.push(c);
+        nestParent.push(parent);
+        subtreeEnd.push(0);
+        walk(c.concept, i);
+        subtreeEnd[i] = codes.length;
+      }
+    };
+    walk(resource.concept, -1);
+    const n = codes.length;
+    this.size = n;
+    this.codes = codes;
+    this.concepts = concepts;
+    this.byCode = new Map();
+    for (let i = 0; i < n; i++) {
+      if (!this.byCode.has(codes[i])) this.byCode.set(codes[i], i);
+    }
+    if (resource.caseSensitive === false) {
+      this.byLowerCode = new Map();
+      for (let i = 0; i < n; i++) {
+        const k = codes[i].toLowerCase();
+        if (!this.byLowerCode.has(k)) this.byLowerCode.set(k, i);
+      }
+    }
+
+    // Extra hierarchy from parent/child properties.
+    const extraParents: number[] = []; // child, parent, child, parent …
+    const flags = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = concepts[i];
+      let f = 0;
+      for (const p of c.property ?? []) {
+        const m = meaning.get(p.code) ?? p.code;
+        const v = propertyValue(p);
+        if (m === 'parent' || m === 'child') {
+          const other = typeof v === 'string' ? this.byCode.get(v) : undefined;
+          if (other !== undefined && other !== i) {
+            if (m === 'parent') extraParents.push(i, other);
+            else extraParents.push(other, i);
+          }
+        } else if (m === 'notSelectable' || p.code === 'notSelectable' || p.code === 'not-selectable' || p.code === 'abstract') {
+          if (v === true || v === 'true') f |= ConceptFlag.Abstract;
+        } else if (m === 'inactive' || p.code === 'inactive') {
+          if (v === true || v === 'true') f |= ConceptFlag.Inactive;
+        } else if (m === 'status' || p.code === 'status') {
+          if (v === 'inactive' || v === 'retired') f |= ConceptFlag.Inactive;
+          if (v === 'deprecated') f |= ConceptFlag.Deprecated;
+        } else if (m === 'deprecated') {
+          if (v === true || v === 'true') f |= ConceptFlag.Deprecated;
+        } else if (m === 'retired') {
+          if (v === true || v === 'true') f |= ConceptFlag.Inactive;
+        }
+      }
+      for (const e of c.extension ?? []) {
+        if (e.url === STANDARDS_STATUS) {
+          const v = (e.valueCode ?? e.valueString ?? '').toLowerCase();
+          if (v === 'withdrawn') f |= ConceptFlag.Inactive;
+          if (v === 'deprecated') f |= ConceptFlag.Deprecated;
+        }
+      }
+      flags[i] = f;
+    }
+    this.flags = flags;
+
+    // Parent and child lists (CSR): nesting parents, then property parents (deduplicated).
+    const extra: number[] = [];
+    if (extraParents.length > 0) {
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) if (nestParent[i] >= 0) seen.add(`${i}>${nestParent[i]}`);
+      for (let k = 0; k < extraParents.length; k += 2) {
+        const key = `${extraParents[k]}>${extraParents[k + 1]}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          extra.push(extraParents[k], extraParents[k + 1]);
+        }
+      }
+    }
+    const parentCount = new Int32Array(n + 1);
+    const childCount = new Int32Array(n + 1);
+    let links = 0;
+    for (let i = 0; i < n; i++) {
+      const p = nestParent[i];
+      if (p >= 0) {
+        parentCount[i]++;
+        childCount[p]++;
+        links++;
+      }
+    }
+    for (let k = 0; k < extra.length; k += 2) {
+      parentCount[extra[k]]++;
+      childCount[extra[k + 1]]++;
+      links++;
+    }
+    this.parentStart = new Int32Array(n + 1);
+    this.childStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      this.parentStart[i + 1] = this.parentStart[i] + parentCount[i];
+      this.childStart[i + 1] = this.childStart[i] + childCount[i];
+    }
+    this.parentList = new Int32Array(links);
+    this.childList = new Int32Array(links);
+    const pFill = this.parentStart.slice(0, n);
+    const cFill = this.childStart.slice(0, n);
+    for (let i = 0; i < n; i++) {
+      const p = nestParent[i];
+      if (p >= 0) {
+        this.parentList[pFill[i]++] = p;
+        this.childList[cFill[p]++] = i;
+      }
+    }
+    for (let k = 0; k < extra.length; k += 2) {
+      const c = extra[k];
+      const p = extra[k + 1];
+      this.parentList[pFill[c]++] = p;
+      this.childList[cFill[p]++] = c;
+    }
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) if (this.parentStart[i + 1] === this.parentStart[i]) roots.push(i);
+    this.roots = Int32Array.from(roots);
+    this.subtreeEnd = extra.length === 0 ? Int32Array.from(subtreeEnd) : undefined;
+  }
+
+  /** The number of a code, or -1. Case-insensitive code systems also match other cases. */
+  locate(code: string): number {
+    const i = this.byCode.get(code);
+    if (i !== undefined) return i;
+    if (this.byLowerCode !== undefined) {
+      const j = this.byLowerCode.get(code.toLowerCase());
+      if (j !== undefined) return j;
+    }
+    return -1;
+  }
+
+  /** Parents of concept `i`. */
+  parents(i: number): Int32Array {
+    return this.parentList.subarray(this.parentStart[i], this.parentStart[i + 1]);
+  }
+
+  /** Children of concept `i`, in concept order. */
+  children(i: number): Int32Array {
+    return this.childList.subarray(this.childStart[i], this.childStart[i + 1]);
+  }
+
+  /** True when the hierarchy is pure nesting (subtrees are contiguous ranges). */
+  get isTree(): boolean {
+    return this.subtreeEnd !== undefined;
+  }
+
+  /** End (exclusive) of the subtree of `i` in concept order, when the hierarchy is a tree. */
+  subtreeEndOf(i: number): number {
+    return this.subtreeEnd === undefined ? -1 : this.subtreeEnd[i];
+  }
+
+  /** True when `descendant` is `ancestor` or below it. */
+  subsumes(ancestor: number, descendant: number): boolean {
+    if (ancestor === descendant) return true;
+    if (this.subtreeEnd !== undefined) return descendant > ancestor && descendant < this.subtreeEnd[ancestor];
+    const stack = [descendant];
+    const visited = new Set<number>();
+    while (stack.length > 0) {
+      const x = stack.pop() as number;
+      for (const p of this.parents(x)) {
+        if (p === ancestor) return true;
+        if (!visited.has(p)) {
+          visited.add(p);
+          stack.push(p);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Calls `fn` for every descendant of `i` (not `i` itself), each once. */
+  forEachDescendant(i: number, fn: (d: number) => void): void {
+    if (this.subtreeEnd !== undefined) {
+      for (let d = i + 1; d < this.subtreeEnd[i]; d++) fn(d);
+      return;
+    }
+    const visited = new Set<number>([i]);
+    const stack = [i];
+    while (stack.length > 0) {
+      const x = stack.pop() as number;
+      for (const c of this.children(x)) {
+        if (!visited.has(c)) {
+          visited.add(c);
+          fn(c);
+          stack.push(c);
+        }
+      }
+    }
+  }
+
+  /** The text index (built on first use). */
+  textIndex(): TextIndex {
+    if (this.text === undefined) {
+      this.text = new TextIndex(this.size, (i) => {
+        const c = this.concepts[i];
+        const texts: string[] = [];
+        if (c.display !== undefined) texts.push(c.display);
+        for (const d of c.designation ?? []) texts.push(d.value);
+        return texts;
+      });
+    }
+    return this.text;
+  }
+
+  /** The well-known meaning of a concept property code. */
+  meaningOf(code: string): string {
+    return this.propertyMeaning.get(code) ?? code;
+  }
+}
+
+const cache = new WeakMap<CodeSystem, CodeSystemIndex>();
+
+/**
+ * The index of a CodeSystem resource object, built once per object.
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+export function indexCodeSystem(resource: CodeSystem): CodeSystemIndex {
+  let idx = cache.get(resource);
+  if (idx === undefined) {
+    idx = new CodeSystemIndex(resource);
+    cache.set(resource, idx);
+  }
+  return idx;
+}

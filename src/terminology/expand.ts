@@ -1,0 +1,1016 @@
+/**
+ * ValueSet expansion: compose include/exclude (systems, concept lists, filters, imported value sets),
+ * the text filter, activeOnly, excludeNested (hierarchical `contains`), designations, definitions and
+ * properties, paging (count/offset) and the size and time limits.
+ *
+ * Codes are first collected as light records (provider + concept number); the `contains` entries are
+ * built only for the page returned, so counting a large expansion is cheap.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ * @see https://hl7.org/fhir/R4/valueset.html#expansion
+ */
+import type {
+  Extension,
+  ValueSet,
+  ValueSetComposeInclude,
+  ValueSetComposeIncludeFilter,
+  ValueSetExpansion,
+  ValueSetExpansionContains,
+  ValueSetExpansionParameter,
+} from '@medplum/fhirtypes';
+import type { TxContext } from './context.ts';
+import { splitCanonical } from './context.ts';
+import { DisplayList } from './designations.ts';
+import { txError } from './issues.ts';
+import { formatMessage } from './messages.ts';
+import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
+import { RegexSyntaxError } from './regex.ts';
+import { compareVersions, presentVersionList } from './versions.ts';
+import { tokenize } from './text-index.ts';
+import { randomUUID } from 'node:crypto';
+
+const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
+const EXT_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
+const EXT_FILTER_OP = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op';
+/**
+ * R5 expansion.property in R4.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export const EXT_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
+/**
+ * R5 expansion.contains.property in R4.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export const EXT_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
+const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties#';
+const EXT_CS_LABEL = 'http://hl7.org/fhir/StructureDefinition/codesystem-label';
+const EXT_VS_LABEL = 'http://hl7.org/fhir/StructureDefinition/valueset-label';
+const EXT_CS_ORDER = 'http://hl7.org/fhir/StructureDefinition/codesystem-conceptOrder';
+const EXT_VS_ORDER = 'http://hl7.org/fhir/StructureDefinition/valueset-conceptOrder';
+const EXT_ITEM_WEIGHT = 'http://hl7.org/fhir/StructureDefinition/itemWeight';
+const DESIGNATION_EXTENSIONS = [
+  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
+  'http://hl7.org/fhir/StructureDefinition/rendering-style',
+  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
+  'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status',
+  'http://hl7.org/fhir/StructureDefinition/codesystem-alternate',
+];
+const PASSED_THROUGH_CS_EXTENSIONS = [
+  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
+  'http://hl7.org/fhir/StructureDefinition/rendering-style',
+  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
+  'http://hl7.org/fhir/StructureDefinition/codesystem-alternate',
+];
+const PASSED_THROUGH_VS_EXTENSIONS = [
+  'http://hl7.org/fhir/StructureDefinition/valueset-supplement',
+  'http://hl7.org/fhir/StructureDefinition/valueset-deprecated',
+  EXT_STANDARDS_STATUS,
+  'http://hl7.org/fhir/StructureDefinition/valueset-concept-definition',
+  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
+  'http://hl7.org/fhir/StructureDefinition/rendering-style',
+  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
+];
+
+/**
+ * A property value of an expansion entry (R5 shape; emitted as an extension in R4).
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export interface EntryProperty {
+  code: string;
+  [valueX: string]: unknown;
+}
+
+/**
+ * An expansion entry (R5 shape with `property`; converted for R4 on output).
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export interface Entry extends ValueSetExpansionContains {
+  property?: EntryProperty[];
+  contains?: Entry[];
+}
+
+/** A collected code (the entry is built when it is on the page). */
+interface CodeRecord {
+  key: string;
+  system: string;
+  version?: string;
+  code: string;
+  /** Provider and concept for code system concepts (absent for imported entries). */
+  provider?: CodeSystemProvider;
+  concept?: number;
+  /** Value set concept (include.concept) this code came from, for its display/designations/extensions. */
+  vsConcept?: { display?: string; designation?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] }[]; extension?: Extension[] };
+  /** A ready entry (imported value sets). */
+  entry?: Entry;
+  parent?: CodeRecord;
+  children?: CodeRecord[];
+  vsLanguage?: string;
+}
+
+/**
+ * Options of one expansion.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export interface ExpandOptions {
+  /** The canonicals of the value sets being expanded above this one (cycle detection). */
+  readonly stack?: readonly string[];
+  /** Limit for this (possibly imported) expansion. */
+  readonly limit?: number;
+  /** True for the value set the request names (echoes parameters, applies paging). */
+  readonly topLevel?: boolean;
+}
+
+/**
+ * The canonical `url|version` of a resource.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export function vurl(r: { url?: string; version?: string }): string {
+  return r.version !== undefined ? `${r.url ?? ''}|${r.version}` : (r.url ?? '');
+}
+
+/**
+ * Reads an R4 filter's op, including R5 ops carried in the `_op` extension.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export function filterOp(f: ValueSetComposeIncludeFilter): string {
+  const raw = f as ValueSetComposeIncludeFilter & { _op?: { extension?: Extension[] } };
+  if (raw.op !== undefined) return raw.op;
+  const ext = raw._op?.extension?.find((e) => e.url === EXT_FILTER_OP);
+  return ext?.valueCode ?? '';
+}
+
+class ExpansionParameters {
+  readonly list: ValueSetExpansionParameter[] = [];
+
+  private has(name: string, value: string | number | boolean): boolean {
+    return this.list.some(
+      (p) =>
+        p.name === name &&
+        (p.valueString ?? p.valueUri ?? p.valueCode ?? p.valueBoolean ?? p.valueInteger ?? p.valueDecimal ?? p.valueDateTime) === value,
+    );
+  }
+
+  uri(name: string, value: string): void {
+    if (!this.has(name, value)) this.list.push({ name, valueUri: value });
+  }
+
+  str(name: string, value: string): void {
+    if (!this.has(name, value)) this.list.push({ name, valueString: value });
+  }
+
+  code(name: string, value: string): void {
+    if (!this.has(name, value)) this.list.push({ name, valueCode: value });
+  }
+
+  bool(name: string, value: boolean): void {
+    if (!this.has(name, value)) this.list.push({ name, valueBoolean: value });
+  }
+
+  int(name: string, value: number): void {
+    if (!this.has(name, value)) this.list.push({ name, valueInteger: value });
+  }
+}
+
+/** Thrown internally when a paged expansion has collected enough codes (a shared sentinel: no stack to build). */
+const PAGE_FILLED = Object.freeze({ pageFilled: true });
+
+/**
+ * The expansion engine for one value set.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export class ValueSetExpander {
+  private readonly ctx: TxContext;
+  private readonly stack: readonly string[];
+  private readonly limit: number;
+  private readonly topLevel: boolean;
+  private readonly params: ExpansionParameters = new ExpansionParameters();
+  private readonly records = new Map<string, CodeRecord>();
+  private readonly fullList: CodeRecord[] = [];
+  private readonly rootList: CodeRecord[] = [];
+  private readonly excluded = new Set<string>();
+  private readonly excludedSystems = new Set<string>();
+  private readonly propertyDefs: { code: string; uri?: string }[] = [];
+  private readonly unclosedReasons: string[] = [];
+  private canBeHierarchy: boolean;
+  private doingVersion = false;
+  private versionsMatch = false;
+  /**
+   * Light mode: a paged expansion of a single include (no exclusions, no imports). Codes are only counted;
+   * records are made for the requested page alone.
+   */
+  private light = false;
+  private lightCount = 0;
+  private excludeSpecialCase = false;
+  private totalOff = false;
+  private hasExclusions = false;
+  private count = -1;
+  private offset = -1;
+  private valueSet!: ValueSet;
+  private textFilter: string | undefined;
+
+  constructor(ctx: TxContext, options: ExpandOptions = {}) {
+    this.ctx = ctx;
+    this.stack = options.stack ?? [];
+    this.topLevel = options.topLevel ?? false;
+    this.limit = options.limit ?? ctx.maxExpansionSize;
+    this.canBeHierarchy = !ctx.params.excludeNested;
+  }
+
+  private key(system: string, version: string | undefined, code: string): string {
+    return this.doingVersion && !this.versionsMatch ? `${system}~${version ?? ''}~${code}` : `${system}~${code}`;
+  }
+
+  /** Expands a value set; returns a new ValueSet with an expansion (R4 form). */
+  expand(vs: ValueSet): ValueSet {
+    this.valueSet = vs;
+    const p = this.ctx.params;
+    const canonical = vurl(vs);
+    if (this.stack.includes(canonical)) {
+      throw txError(400, {
+        severity: 'error',
+        code: 'processing',
+        messageId: 'VALUESET_CIRCULAR_REFERENCE',
+        txCode: 'vs-invalid',
+        text: formatMessage('VALUESET_CIRCULAR_REFERENCE', [canonical, `[${[...this.stack, canonical].join(', ')}]`]),
+      });
+    }
+    if (this.topLevel) p.seeValueSet(vs);
+    for (const ext of vs.extension ?? []) {
+      if (ext.url === EXT_SUPPLEMENT) {
+        const s = ext.valueCanonical ?? ext.valueUri ?? ext.valueString;
+        if (s !== undefined) this.ctx.requiredSupplements.add(s);
+      }
+    }
+    this.textFilter = p.filter !== undefined && p.filter.trim() !== '' ? p.filter : undefined;
+
+    const result: ValueSet = { ...vs };
+    delete result.id;
+    delete result.meta;
+    delete result.text;
+    if (!p.includeDefinition) {
+      delete result.purpose;
+      delete result.compose;
+      delete result.description;
+      delete result.contact;
+      delete result.copyright;
+      delete result.publisher;
+      delete result.extension;
+      delete result.contained;
+    }
+    if (vs.expansion !== undefined && vs.compose === undefined) {
+      return { ...result, expansion: vs.expansion };
+    }
+    if (this.topLevel) {
+      this.count = p.count;
+      this.offset = p.offset;
+      if (this.offset > 0) this.canBeHierarchy = false;
+      if (this.textFilter !== undefined) this.params.str('filter', this.textFilter);
+      const langs = p.displayLanguages ?? p.httpLanguages;
+      if (p.displayLanguages !== undefined) this.params.code('displayLanguage', p.displayLanguages.asParameter());
+      else if (langs !== undefined && !langs.isEmpty) this.params.code('displayLanguage', langs.asParameter());
+      for (const d of p.designations) this.params.str('designation', d);
+      if (p.seen.has('excludeNested')) this.params.bool('excludeNested', p.excludeNested);
+      if (p.seen.has('activeOnly')) this.params.bool('activeOnly', p.activeOnly);
+      if (p.seen.has('includeDesignations')) this.params.bool('includeDesignations', p.includeDesignations);
+      if (p.seen.has('includeDefinition')) this.params.bool('includeDefinition', p.includeDefinition);
+      if (p.seen.has('excludeNotForUI')) this.params.bool('excludeNotForUI', p.excludeNotForUI);
+      if (p.seen.has('excludePostCoordinated')) this.params.bool('excludePostCoordinated', p.excludePostCoordinated);
+      // The value set being expanded reports its own deprecation / withdrawal / retirement (not draft).
+      this.statusWarning(vs, { ...vs, status: vs.status === 'retired' ? 'active' : vs.status, extension: undefined });
+      if (this.offset > -1) this.params.int('offset', this.offset);
+      if (this.count > -1) this.params.int('count', this.count);
+      if (this.count > 0 && this.offset === -1) this.offset = 0;
+    }
+
+    try {
+      if (vs.compose !== undefined) this.handleCompose(vs);
+    } catch (e) {
+      if (e !== PAGE_FILLED) throw e;
+      this.totalOff = true;
+    }
+
+    const missing = this.ctx.missingSupplements();
+    if (missing.length > 0 && this.topLevel) {
+      throw txError(422, {
+        severity: 'error',
+        code: 'not-found',
+        messageId: 'VALUESET_SUPPLEMENT_MISSING',
+        txCode: 'not-found',
+        text: formatMessage(missing.length === 1 ? 'VALUESET_SUPPLEMENT_MISSING_one' : 'VALUESET_SUPPLEMENT_MISSING_other', [String(missing.length), missing.join(',')]),
+      });
+    }
+
+    const exp: ValueSetExpansion = { identifier: `urn:uuid:${randomUUID()}`, timestamp: new Date().toISOString() };
+    if (this.topLevel && this.ctx.params.offset > -1) exp.offset = this.ctx.params.offset;
+    const total = this.light ? this.lightCount : this.fullList.length;
+    if (!this.totalOff) exp.total = total;
+    else this.canBeHierarchy = false;
+    if (this.topLevel && this.count < 0 && this.offset < 0 && this.fullList.length > this.limit) {
+      throw this.tooCostly(vurl(vs));
+    }
+    const useHierarchy = this.canBeHierarchy && (this.count < 0 || this.count > total);
+    const list = useHierarchy ? this.rootList : this.fullList;
+    const contains: Entry[] = [];
+    let seen = 0;
+    for (const rec of list) {
+      seen++;
+      // In light mode the records are already the requested page.
+      if (this.topLevel && !this.light && !(seen > this.offset && (this.count < 0 || contains.length < this.count))) continue;
+      contains.push(this.buildTree(rec, useHierarchy));
+    }
+    for (const r of this.ctx.params.versionRules) {
+      const value = `${r.system}|${r.version}`;
+      if (value !== vurl(vs) && this.usedRules.has(r)) this.params.uri(r.parameter, value);
+    }
+    if (this.params.list.length > 0) exp.parameter = this.params.list;
+    if (this.propertyDefs.length > 0) (exp as ValueSetExpansion & { property?: unknown[] }).property = this.propertyDefs;
+    if (contains.length > 0) exp.contains = contains;
+    if (this.unclosedReasons.length > 0) {
+      exp.extension = [
+        { url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed', valueBoolean: true },
+        ...this.unclosedReasons.map((r) => ({ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason', valueString: r })),
+      ];
+    }
+    return { ...result, expansion: exp };
+  }
+
+  private readonly usedRules = new Set<unknown>();
+
+  private tooCostly(source: string): Error {
+    return txError(422, {
+      severity: 'error',
+      code: 'too-costly',
+      messageId: 'VALUESET_TOO_COSTLY',
+      text: formatMessage('VALUESET_TOO_COSTLY', [source, `>${this.limit}`]),
+    });
+  }
+
+  private buildTree(rec: CodeRecord, nested: boolean): Entry {
+    const e = this.buildEntry(rec);
+    if (nested && rec.children !== undefined && rec.children.length > 0) {
+      e.contains = rec.children.map((c) => this.buildTree(c, true));
+    } else if (!nested) {
+      delete e.contains;
+    }
+    return e;
+  }
+
+  /** Adds a warning parameter when a used resource is deprecated, withdrawn, retired, experimental or draft. */
+  private statusWarning(
+    resource: { url?: string; version?: string; status?: string; experimental?: boolean; standardsStatus?: string; extension?: Extension[] },
+    source: ValueSet | undefined,
+  ): void {
+    const standards = resource.standardsStatus ?? resource.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+    const srcStandards = source?.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+    const v = vurl(resource);
+    if (standards === 'deprecated') {
+      if (srcStandards !== 'deprecated') this.params.uri('warning-deprecated', v);
+    } else if (standards === 'withdrawn') {
+      if (srcStandards !== 'withdrawn') this.params.uri('warning-withdrawn', v);
+    } else if (resource.status === 'retired') {
+      if (source?.status !== 'retired') this.params.uri('warning-retired', v);
+    } else if (resource.experimental === true) {
+      if (source?.experimental !== true) this.params.uri('warning-experimental', v);
+    } else if (resource.status === 'draft' || standards === 'draft') {
+      if (!(source?.status === 'draft' || srcStandards === 'draft')) this.params.uri('warning-draft', v);
+    }
+  }
+
+  private handleCompose(vs: ValueSet): void {
+    const compose = vs.compose ?? { include: [] };
+    const versions = new Map<string, string | undefined>();
+    for (const inc of [...(compose.include ?? []), ...(compose.exclude ?? [])]) {
+      if (inc.system === undefined) continue;
+      if (versions.has(inc.system) && versions.get(inc.system) !== inc.version) this.doingVersion = true;
+      versions.set(inc.system, inc.version);
+    }
+    this.versionsMatch = this.ctx.params.versionsMatch;
+    if (this.versionsMatch) this.params.bool('versionsMatch', true);
+    for (const inc of compose.include ?? []) this.checkSource(inc, vs);
+    for (const exc of compose.exclude ?? []) {
+      this.hasExclusions = true;
+      this.checkSource(exc, vs);
+    }
+    // Special case: excluding other versions of the included system matches codes across versions.
+    const inc = compose.include ?? [];
+    const exc = compose.exclude ?? [];
+    if (!this.ctx.params.seen.has('versionsMatch') && inc.length > 0 && exc.length > 0) {
+      const system = inc[0].system;
+      const same = inc.every((i) => i.system === system && i.version !== undefined) && exc.every((e) => e.system === system && e.version !== undefined);
+      const overlap = inc.some((i) => exc.some((e) => e.version === i.version));
+      if (same && !overlap) {
+        this.versionsMatch = true;
+        this.excludeSpecialCase = true;
+        this.params.bool('versionsMatch', true);
+      }
+    }
+    const excludeInactive = compose.inactive === false;
+    this.light =
+      this.topLevel && this.count >= 0 && (compose.include ?? []).length === 1 && exc.length === 0 && inc[0].system !== undefined && inc[0].valueSet === undefined;
+    for (const exc of compose.exclude ?? []) this.excludeCodes(exc, vs);
+    const includes = [...(compose.include ?? [])];
+    includes.sort((a, b) => (a.system === b.system && a.version !== undefined && b.version !== undefined ? -compareVersions(a.version, b.version) : 0));
+    includes.forEach((inc, i) => this.includeCodes(inc, `ValueSet.compose.include[${i}]`, vs, excludeInactive));
+  }
+
+  /** Resolves the code system of an include, applying version rules; throws when it is unknown. */
+  private providerFor(inc: ValueSetComposeInclude, forExclude: boolean): CodeSystemProvider | undefined {
+    if (inc.system === undefined) return undefined;
+    const ctx = this.ctx;
+    const version = ctx.determineVersion(inc.system, inc.version);
+    const rule = ctx.ruleApplied(inc.system, inc.version);
+    if (rule !== undefined) this.usedRules.add(rule);
+    const cs = ctx.findCodeSystem(inc.system, version, ['complete', 'fragment', 'example', 'not-present', 'supplement']);
+    if (cs === undefined) {
+      if (version === undefined) {
+        throw txError(422, {
+          severity: 'error',
+          code: 'not-found',
+          messageId: 'UNKNOWN_CODESYSTEM_EXP',
+          txCode: 'not-found',
+          text: formatMessage('UNKNOWN_CODESYSTEM_EXP', [inc.system]),
+        });
+      }
+      const versions = ctx.listVersions(inc.system);
+      const id = versions.length === 0 ? 'UNKNOWN_CODESYSTEM_VERSION_EXP_NONE' : 'UNKNOWN_CODESYSTEM_VERSION_EXP';
+      throw txError(422, {
+        severity: 'error',
+        code: 'not-found',
+        messageId: id,
+        txCode: 'not-found',
+        text: formatMessage(id, [inc.system, version, presentVersionList(versions)]),
+      });
+    }
+    const provider = ctx.provider(cs);
+    this.checkVersionRule(inc.system, provider);
+    if (!forExclude) {
+      if (provider.content === 'not-present') {
+        throw txError(422, {
+          severity: 'error',
+          code: 'business-rule',
+          txCode: 'invalid',
+          text: `The code system definition for ${inc.system} has no content, so this expansion cannot be performed`,
+        });
+      }
+      if (provider.content === 'supplement') {
+        throw txError(422, {
+          severity: 'error',
+          code: 'business-rule',
+          txCode: 'invalid',
+          text: `The code system definition for ${inc.system} defines a supplement, so this expansion cannot be performed`,
+        });
+      }
+    }
+    return provider;
+  }
+
+  /** Applies check-system-version rules to the code system version found. */
+  private checkVersionRule(system: string, provider: CodeSystemProvider): void {
+    for (const r of this.ctx.params.rulesFor(system)) {
+      if (r.mode !== 'check') continue;
+      if (provider.version === undefined || !versionSatisfies(r.version, provider.version)) {
+        throw txError(400, {
+          severity: 'error',
+          code: 'exception',
+          messageId: 'VALUESET_VERSION_CHECK',
+          txCode: 'version-error',
+          text: formatMessage('VALUESET_VERSION_CHECK', [system, provider.version ?? '', r.version]),
+        });
+      }
+    }
+  }
+
+  private checkSource(inc: ValueSetComposeInclude, vs: ValueSet): void {
+    for (const u of inc.valueSet ?? []) this.findImported(u, vs, false);
+    if (inc.system === undefined) return;
+    const provider = this.providerFor(inc, false);
+    if (provider === undefined) return;
+    if (provider.content === 'fragment') {
+      this.params.uri('used-fragment', vurl({ url: provider.url, version: provider.version }));
+      const reason = `This extension is based on a fragment of the code system ${inc.system}`;
+      if (!this.unclosedReasons.includes(reason)) this.unclosedReasons.push(reason);
+    }
+    if (inc.concept === undefined && inc.filter === undefined && this.textFilter === undefined && inc.valueSet === undefined) {
+      const pagedWithin = this.count > 0 && this.count + Math.max(this.offset, 0) <= this.limit;
+      if (this.topLevel && this.count !== 0 && provider.size > this.limit && !pagedWithin) {
+        throw this.tooCostly(vurl(vs));
+      }
+    }
+  }
+
+  private findImported(u: string, vs: ValueSet, exclude: boolean): ValueSet {
+    const { url, version } = splitCanonical(u);
+    const v = this.ctx.determineVersion(url, version, true);
+    const rule = this.ctx.ruleApplied(url, version, true);
+    if (rule !== undefined) this.usedRules.add(rule);
+    const found = u.startsWith('#') ? (vs.contained?.find((c) => c.resourceType === 'ValueSet' && `#${c.id}` === u) as ValueSet | undefined) : this.ctx.findValueSet(url, v);
+    if (found === undefined) {
+      const id = v !== undefined ? (exclude ? 'VS_EXP_IMPORT_UNK_PINNED_X' : 'VS_EXP_IMPORT_UNK_PINNED') : exclude ? 'VS_EXP_IMPORT_UNK_X' : 'VS_EXP_IMPORT_UNK';
+      throw txError(422, {
+        severity: 'error',
+        code: 'not-found',
+        messageId: id,
+        txCode: 'not-found',
+        text: formatMessage(id, [url, v]),
+      });
+    }
+    return found;
+  }
+
+  /** Expands an imported value set (a nested expander; cycles are reported). */
+  private expandImport(u: string, vs: ValueSet, exclude: boolean): { vs: ValueSet; codes: Map<string, Entry> } {
+    const target = this.findImported(u, vs, exclude);
+    const inner = new ValueSetExpander(this.ctx, { stack: [...this.stack, vurl(vs)], limit: Math.max(this.limit, this.ctx.maxExpansionSize) });
+    const expanded = inner.expand(target);
+    const codes = new Map<string, Entry>();
+    const walk = (list: readonly Entry[] | undefined): void => {
+      for (const e of list ?? []) {
+        codes.set(`${e.system ?? ''}~${e.code ?? ''}`, e);
+        walk(e.contains);
+      }
+    };
+    walk(expanded.expansion?.contains as Entry[] | undefined);
+    for (const p of expanded.expansion?.parameter ?? []) {
+      if (p.name === 'used-codesystem' || p.name === 'used-valueset' || p.name.startsWith('warning-') || p.name === 'used-supplement') {
+        if (p.valueUri !== undefined) this.params.uri(p.name, p.valueUri);
+      }
+    }
+    if (!u.startsWith('#')) this.params.uri('used-valueset', vurl(target));
+    this.statusWarning(target, this.valueSet);
+    const defs = (expanded.expansion as { property?: { code: string; uri?: string }[] } | undefined)?.property;
+    for (const d of defs ?? []) this.declareProperty(d.uri, d.code);
+    return { vs: expanded, codes };
+  }
+
+  private passesImports(imports: readonly Map<string, Entry>[], system: string, code: string): boolean {
+    for (const m of imports) if (!m.has(`${system}~${code}`)) return false;
+    return true;
+  }
+
+  private isExcluded(system: string, version: string | undefined, code: string): boolean {
+    if (this.excludedSystems.has(system) || this.excludedSystems.has(`${system}|${version ?? ''}`)) return true;
+    return this.excluded.has(this.key(system, version, code));
+  }
+
+  /** Builds the filters of an include; throws for filters without a value or not understood. */
+  private filtersOf(inc: ValueSetComposeInclude, path: string, provider: CodeSystemProvider, vs: ValueSet): ConceptFilter[] {
+    const out: ConceptFilter[] = [];
+    (inc.filter ?? []).forEach((f, i) => {
+      const op = filterOp(f);
+      if (f.value === undefined || f.value === '') {
+        throw txError(400, {
+          severity: 'error',
+          code: 'invalid',
+          messageId: 'UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE',
+          txCode: 'vs-invalid',
+          path: `${path}.filter[${i}]`,
+          text: formatMessage('UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE', [provider.url, f.property, op]),
+        });
+      }
+      let filter: ConceptFilter | undefined;
+      try {
+        filter = provider.filter(f.property, op, f.value);
+      } catch (e) {
+        if (e instanceof RegexSyntaxError) {
+          throw txError(400, {
+            severity: 'error',
+            code: 'invalid',
+            messageId: 'INVALID_REGEX',
+            txCode: 'vs-invalid',
+            text: formatMessage('INVALID_REGEX', [f.value, e.message]),
+          });
+        }
+        throw e;
+      }
+      if (filter === undefined) {
+        throw txError(400, {
+          severity: 'error',
+          code: 'not-supported',
+          messageId: 'FILTER_NOT_UNDERSTOOD',
+          txCode: 'vs-invalid',
+          path: `${path}.filter[${i}]`,
+          text: formatMessage('FILTER_NOT_UNDERSTOOD', [f.property, op, f.value, vs.url, provider.url]),
+        });
+      }
+      out.push(filter);
+    });
+    return out;
+  }
+
+  private textMatches(texts: readonly string[]): boolean {
+    if (this.textFilter === undefined) return true;
+    const words = tokenize(this.textFilter);
+    const toks = texts.flatMap((t) => tokenize(t));
+    return words.every((w) => toks.some((t) => t.startsWith(w)));
+  }
+
+  private includeCodes(inc: ValueSetComposeInclude, path: string, vs: ValueSet, excludeInactive: boolean): void {
+    const p = this.ctx.params;
+    if (inc.valueSet !== undefined || inc.concept !== undefined || (inc.filter ?? []).length > 1) this.canBeHierarchy = false;
+    const imports = (inc.valueSet ?? []).map((u) => this.expandImport(u, vs, false));
+    if (inc.system === undefined) {
+      if (imports.length === 0) return;
+      const first = imports[0];
+      const rest = imports.slice(1).map((i) => i.codes);
+      const add = (e: Entry): void => {
+        const system = e.system ?? '';
+        const code = e.code ?? '';
+        if (this.passesImports(rest, system, code) && !this.isExcluded(system, e.version, code)) {
+          const key = this.key(system, e.version, code);
+          if (!this.records.has(key)) {
+            const { contains: _c, ...flat } = e;
+            this.addRecord({ key, system, version: e.version, code, entry: flat }, undefined);
+          }
+        }
+        for (const c of e.contains ?? []) add(c);
+      };
+      for (const e of (first.vs.expansion?.contains ?? []) as Entry[]) add(e);
+      return;
+    }
+    const provider = this.providerFor(inc, false) as CodeSystemProvider;
+    this.noteSupplements(provider);
+    this.statusWarning(provider, vs);
+    this.params.uri('used-codesystem', vurl({ url: provider.url, version: provider.version }));
+    const importCodes = imports.map((i) => i.codes);
+    const filters = this.filtersOf(inc, path, provider, vs);
+    const source = vurl(vs);
+    const accept = (c: number): boolean =>
+      (!p.activeOnly || !provider.isInactive(c)) &&
+      (!excludeInactive || !provider.isInactive(c)) &&
+      (!p.excludeNotForUI || !provider.isAbstract(c)) &&
+      this.passesImports(importCodes, provider.url, provider.code(c));
+
+    if (inc.concept !== undefined) {
+      for (const cc of inc.concept) {
+        this.ctx.checkDeadline(source);
+        const c = provider.locate(cc.code);
+        if (c < 0 || !accept(c) || !filters.every((f) => f.has(c))) continue;
+        if (this.textFilter !== undefined) {
+          const texts = [...provider.designations(c).map((d) => d.value), ...(cc.display !== undefined ? [cc.display] : []), ...(cc.designation ?? []).map((d) => d.value)];
+          if (!this.textMatches(texts) && !this.textMatches([cc.code])) continue;
+        }
+        this.include(provider, c, undefined, { display: cc.display, designation: cc.designation, extension: cc.extension }, vs.language);
+      }
+      return;
+    }
+    if (filters.length > 0) {
+      const parentOf = (c: number): CodeRecord | undefined => {
+        const ps = provider.parents(c);
+        return ps.length > 0 ? this.records.get(this.key(provider.url, provider.version, provider.code(ps[0]))) : undefined;
+      };
+      const visit = (c: number): boolean | void => {
+        this.ctx.checkDeadline(source);
+        if (!accept(c)) return;
+        for (let k = 1; k < filters.length; k++) if (!filters[k].has(c)) return;
+        this.include(provider, c, parentOf, undefined, undefined);
+      };
+      if (this.textFilter !== undefined) {
+        const first = filters[0];
+        const range = first.range?.();
+        provider.searchText(
+          this.textFilter,
+          (c) => {
+            if (range !== undefined || first.has(c)) return visit(c);
+          },
+          range,
+        );
+      } else if (filters[0].forEach !== undefined) {
+        filters[0].forEach(visit);
+      } else {
+        for (let c = 0; c < provider.size; c++) {
+          if (filters[0].has(c)) visit(c);
+        }
+      }
+      return;
+    }
+    if (this.textFilter !== undefined) {
+      // Whole code system with a text filter: flat, stops when the page is full (no total then).
+      provider.searchText(this.textFilter, (c) => {
+        this.ctx.checkDeadline(source);
+        if (!accept(c)) return;
+        this.include(provider, c, undefined, undefined, undefined);
+        return this.pageFilled() ? false : undefined;
+      });
+      return;
+    }
+    // Whole code system: walk the hierarchy so the expansion can nest.
+    const visited = new Set<number>();
+    const walk = (c: number, parent: CodeRecord | undefined): void => {
+      if (visited.has(c)) {
+        this.canBeHierarchy = false;
+        return;
+      }
+      visited.add(c);
+      this.ctx.checkDeadline(source);
+      let me = parent;
+      if (accept(c) && (!p.excludeNotForUI || !provider.isAbstract(c))) {
+        me = this.include(provider, c, parent, undefined, undefined) ?? parent;
+      }
+      const kids = provider.children(c);
+      for (let k = 0; k < kids.length; k++) walk(kids[k], me);
+    };
+    const roots = provider.roots();
+    for (let k = 0; k < roots.length; k++) walk(roots[k], undefined);
+  }
+
+  private pageFilled(): boolean {
+    const n = this.light ? this.lightCount : this.fullList.length;
+    return this.topLevel && this.count > 0 && this.offset > -1 && !this.hasExclusions && n >= this.count + this.offset;
+  }
+
+  private noteSupplements(provider: CodeSystemProvider): void {
+    this.ctx.noteSupplementsOf(provider);
+    for (const s of provider.supplements) this.params.uri('used-supplement', vurl(s));
+  }
+
+  /** Adds a concept; returns its record, or undefined when excluded or already present. */
+  private include(
+    provider: CodeSystemProvider,
+    c: number,
+    parentOrResolver: CodeRecord | ((c: number) => CodeRecord | undefined) | undefined,
+    vsConcept: CodeRecord['vsConcept'],
+    vsLanguage: string | undefined,
+  ): CodeRecord | undefined {
+    if (this.light) {
+      const position = this.lightCount++;
+      if (position < this.offset || position >= this.offset + this.count) return undefined;
+    }
+    const code = provider.code(c);
+    if (this.hasExclusions && this.isExcluded(provider.url, provider.version, code)) return undefined;
+    const key = this.key(provider.url, provider.version, code);
+    if (this.records.has(key)) {
+      this.canBeHierarchy = false;
+      return undefined;
+    }
+    if (!this.light && this.fullList.length >= this.limit && !this.hasExclusions) {
+      if (this.count > -1 && this.offset > -1 && this.count + this.offset > 0 && this.fullList.length >= this.count + this.offset) {
+        throw PAGE_FILLED;
+      }
+      throw this.tooCostly(vurl(this.valueSet));
+    }
+    const parent = typeof parentOrResolver === 'function' ? parentOrResolver(c) : parentOrResolver;
+    const rec: CodeRecord = { key, system: provider.url, version: provider.version, code, provider, concept: c, vsConcept, vsLanguage };
+    this.addRecord(rec, parent);
+    return rec;
+  }
+
+  private addRecord(rec: CodeRecord, parent: CodeRecord | undefined): void {
+    this.records.set(rec.key, rec);
+    this.fullList.push(rec);
+    if (parent !== undefined) {
+      rec.parent = parent;
+      (parent.children ??= []).push(rec);
+    } else {
+      this.rootList.push(rec);
+    }
+  }
+
+  private excludeCodes(exc: ValueSetComposeInclude, vs: ValueSet): void {
+    const imports = (exc.valueSet ?? []).map((u) => this.expandImport(u, vs, true));
+    if (exc.system === undefined) {
+      if (imports.length === 0) return;
+      const rest = imports.slice(1).map((i) => i.codes);
+      for (const [k, e] of imports[0].codes) {
+        if (this.passesImports(rest, e.system ?? '', e.code ?? '')) {
+          this.excluded.add(this.doingVersion && !this.versionsMatch ? `${e.system}~${e.version ?? ''}~${e.code}` : k);
+        }
+      }
+      return;
+    }
+    const provider = this.providerFor(exc, true) as CodeSystemProvider;
+    this.params.uri('used-codesystem', vurl({ url: provider.url, version: provider.version }));
+    const importCodes = imports.map((i) => i.codes);
+    if (exc.concept === undefined && exc.filter === undefined && imports.length === 0 && !this.excludeSpecialCase) {
+      this.excludedSystems.add(this.doingVersion && exc.version !== undefined ? `${exc.system}|${exc.version}` : exc.system);
+      return;
+    }
+    const filters = this.filtersOf(exc, 'ValueSet.compose.exclude', provider, vs);
+    const add = (c: number): void => {
+      const code = provider.code(c);
+      if (this.passesImports(importCodes, provider.url, code)) this.excluded.add(this.key(provider.url, provider.version, code));
+    };
+    if (exc.concept !== undefined) {
+      for (const cc of exc.concept) {
+        const c = provider.locate(cc.code);
+        if (c >= 0 && filters.every((f) => f.has(c))) add(c);
+      }
+      return;
+    }
+    if (filters.length > 0) {
+      for (let c = 0; c < provider.size; c++) {
+        this.ctx.checkDeadline(vurl(vs));
+        if (filters.every((f) => f.has(c))) add(c);
+      }
+      return;
+    }
+    for (let c = 0; c < provider.size; c++) add(c);
+  }
+
+  /** Declares an expansion property; returns the code to use. */
+  private declareProperty(uri: string | undefined, code: string): string {
+    let pd = uri !== undefined ? this.propertyDefs.find((d) => d.uri === uri || d.code === code) : this.propertyDefs.find((d) => d.code === code);
+    if (pd === undefined) {
+      pd = uri !== undefined ? { code, uri } : { code };
+      this.propertyDefs.push(pd);
+    } else if (uri !== undefined && pd.uri === undefined) {
+      pd.uri = uri;
+    }
+    return pd.code;
+  }
+
+  private defineProperty(entry: Entry, uri: string | undefined, code: string, valueName: string, value: unknown, repeatable = false): void {
+    if (value === undefined || value === null) return;
+    const c = this.declareProperty(uri, code);
+    entry.property ??= [];
+    let pv = repeatable ? entry.property.find((x) => x.code === c && x[valueName] === value) : entry.property.find((x) => x.code === c);
+    if (pv === undefined) {
+      pv = { code: c };
+      entry.property.push(pv);
+    }
+    pv[valueName] = value;
+  }
+
+  private propertyUri(provider: CodeSystemProvider, code: string): string | undefined {
+    return provider.propertyDefinitions.find((d) => d.code === code)?.uri;
+  }
+
+  private useDesignation(d: Designation): boolean {
+    const wanted = this.ctx.params.designations;
+    if (wanted.length === 0) return true;
+    for (const s of wanted) {
+      const bar = s.indexOf('|');
+      const l = bar < 0 ? s : s.substring(0, bar);
+      const r = bar < 0 ? '' : s.substring(bar + 1);
+      if (d.use !== undefined && d.use.system === l && d.use.code === r) return true;
+      if (d.language !== undefined && l === 'urn:ietf:bcp:47' && r === d.language) return true;
+    }
+    return false;
+  }
+
+  /** Builds the entry of a record (display, designations, properties, extensions). */
+  private buildEntry(rec: CodeRecord): Entry {
+    if (rec.entry !== undefined) return { ...rec.entry };
+    const provider = rec.provider as CodeSystemProvider;
+    const c = rec.concept as number;
+    const p = this.ctx.params;
+    const e: Entry = { system: rec.system };
+    if (this.doingVersion && rec.version !== undefined) e.version = rec.version;
+    e.code = rec.code;
+    if (provider.isAbstract(c)) e.abstract = true;
+    if (provider.isInactive(c)) e.inactive = true;
+    const status = provider.conceptStatus(c);
+    if (status !== undefined && status.toLowerCase() !== 'active') {
+      this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', status);
+    } else if (provider.isDeprecated(c)) {
+      this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', 'deprecated');
+    }
+    const csExt = provider.extensions(c);
+    const vsExt = rec.vsConcept?.extension ?? [];
+    const extValue = (list: readonly Extension[], url: string): Extension | undefined => list.find((x) => x.url === url);
+    const num = (x: Extension | undefined): number | undefined => x?.valueDecimal ?? x?.valueInteger;
+    const csLabel = extValue(csExt, EXT_CS_LABEL);
+    if (csLabel !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}label`, 'label', 'valueString', csLabel.valueString);
+    const vsLabel = extValue(vsExt, EXT_VS_LABEL);
+    if (vsLabel !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}label`, 'label', 'valueString', vsLabel.valueString);
+    const csOrder = extValue(csExt, EXT_CS_ORDER);
+    if (csOrder !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}order`, 'order', 'valueDecimal', num(csOrder));
+    const vsOrder = extValue(vsExt, EXT_VS_ORDER);
+    if (vsOrder !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}order`, 'order', 'valueDecimal', num(vsOrder));
+    const csWeight = extValue(csExt, EXT_ITEM_WEIGHT);
+    if (csWeight !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}itemWeight`, 'weight', 'valueDecimal', num(csWeight));
+    const vsWeight = extValue(vsExt, EXT_ITEM_WEIGHT);
+    if (vsWeight !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}itemWeight`, 'weight', 'valueDecimal', num(vsWeight));
+    for (const ext of csExt) {
+      if (PASSED_THROUGH_CS_EXTENSIONS.includes(ext.url)) (e.extension ??= []).push(ext);
+      if (ext.url === EXT_STANDARDS_STATUS) this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', ext.valueCode ?? ext.valueString);
+    }
+    for (const ext of vsExt) {
+      if (PASSED_THROUGH_VS_EXTENSIONS.includes(ext.url)) (e.extension ??= []).push(ext);
+    }
+    // A display given by the value set comes first: it is the display in the context of this value set.
+    const vsDisplay = rec.vsConcept?.display?.trim();
+    const list = new DisplayList(
+      vsDisplay !== undefined ? [{ language: rec.vsLanguage ?? this.valueSet.language ?? provider.language, value: vsDisplay, isDisplay: true }, ...provider.designations(c)] : provider.designations(c),
+      provider.language,
+    );
+    for (const d of rec.vsConcept?.designation ?? []) {
+      list.add({ language: d.language, use: d.use, value: d.value, extension: d.extension });
+    }
+    const langs = p.workingLanguages()?.withWildcard();
+    const pref = list.preferred(langs);
+    if (pref !== undefined && pref.value !== '') e.display = pref.value;
+    if (p.includeDesignations) {
+      for (const d of list.designations) {
+        if (d === pref || !this.useDesignation(d)) continue;
+        const out: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] } = { value: d.value };
+        if (d.language !== undefined) out.language = d.language;
+        if (d.use !== undefined) out.use = d.use;
+        const exts = (d.extension ?? []).filter((x) => DESIGNATION_EXTENSIONS.includes(x.url));
+        if (exts.length > 0) out.extension = exts;
+        (e.designation ??= []).push(out);
+      }
+    }
+    const props = provider.properties(c);
+    if (p.properties.includes('*')) {
+      for (const cp of props) {
+        const [vn, v] = valueOf(cp);
+        if (vn !== undefined) this.defineProperty(e, this.propertyUri(provider, cp.code), cp.code, vn, v, true);
+      }
+    }
+    for (const pn of p.properties) {
+      if (pn === '*') continue;
+      if (pn === 'definition') {
+        const def = provider.definition(c);
+        if (def !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}definition`, pn, 'valueString', def);
+      } else {
+        for (const cp of props) {
+          if (cp.code !== pn) continue;
+          const [vn, v] = valueOf(cp);
+          if (vn !== undefined) this.defineProperty(e, this.propertyUri(provider, pn), pn, vn, v, true);
+        }
+      }
+    }
+    return e;
+  }
+}
+
+function valueOf(p: object): [string | undefined, unknown] {
+  for (const [k, v] of Object.entries(p)) {
+    if (k.startsWith('value')) return [k, v];
+  }
+  return [undefined, undefined];
+}
+
+/**
+ * True when a concrete version satisfies a (possibly wildcard) version criteria.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export function versionSatisfies(criteria: string, version: string): boolean {
+  if (criteria === version) return true;
+  const c = criteria.split('.');
+  const v = version.split('.');
+  for (let i = 0; i < c.length; i++) {
+    if (c[i] === 'x' || c[i] === 'X' || c[i] === '*') return true;
+    if (c[i] !== v[i]) return false;
+  }
+  return c.length === v.length;
+}
+
+/**
+ * Converts an expansion built with R5 `property` elements to its R4 form (extensions).
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export function expansionToR4(vs: ValueSet): ValueSet {
+  const exp = vs.expansion as (ValueSetExpansion & { property?: { code: string; uri?: string }[] }) | undefined;
+  if (exp === undefined) return vs;
+  const convertContains = (list: readonly Entry[] | undefined): ValueSetExpansionContains[] | undefined =>
+    list?.map((c) => {
+      const { property, contains, ...rest } = c;
+      const out: ValueSetExpansionContains = { ...rest };
+      if (property !== undefined && property.length > 0) {
+        out.extension = [
+          ...(rest.extension ?? []),
+          ...property.map((p) => {
+            const [vn, v] = valueOf(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'code')));
+            const value: Extension = { url: 'value' };
+            if (vn !== undefined) (value as unknown as Record<string, unknown>)[vn] = v;
+            return { url: EXT_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, value] };
+          }),
+        ];
+      }
+      if (contains !== undefined) out.contains = convertContains(contains);
+      return out;
+    });
+  const { property, contains, ...rest } = exp;
+  const out: ValueSetExpansion = { ...rest };
+  if (property !== undefined && property.length > 0) {
+    out.extension = [
+      ...(rest.extension ?? []),
+      ...property.map((p) => ({
+        url: EXT_EXPANSION_PROPERTY,
+        extension: [{ url: 'code', valueCode: p.code }, ...(p.uri !== undefined ? [{ url: 'uri', valueUri: p.uri }] : [])],
+      })),
+    ];
+  }
+  if (contains !== undefined) out.contains = convertContains(contains as Entry[]);
+  return { ...vs, expansion: out };
+}
+
+/**
+ * Expands a value set for a request (top level: parameters echoed, paging applied), in R4 form.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export function expandValueSet(ctx: TxContext, vs: ValueSet): ValueSet {
+  return expansionToR4(new ValueSetExpander(ctx, { topLevel: true }).expand(vs));
+}

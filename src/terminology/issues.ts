@@ -1,0 +1,115 @@
+/**
+ * OperationOutcome issues as terminology operations report them: a message id extension, an issue type,
+ * a `tx-issue-type` coding, the text and the FHIRPath of the element concerned.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/CodeSystem-tx-issue-type.html
+ */
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { FhirError } from '../fhir/errors.ts';
+import type { IssueSeverity, IssueType } from '../fhir/errors.ts';
+
+/**
+ * URL of the extension naming the message id of an issue.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export const MESSAGE_ID_URL = 'http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id';
+/**
+ * The code system of terminology issue types.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export const TX_ISSUE_TYPE_SYSTEM = 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type';
+
+/**
+ * One issue to report.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export interface TxIssue {
+  readonly severity: IssueSeverity;
+  readonly code: IssueType;
+  /** `tx-issue-type` code (not-in-vs, invalid-code, …). */
+  readonly txCode?: string;
+  /** Message id (the catalogue key). */
+  readonly messageId?: string;
+  readonly text: string;
+  /** FHIRPath of the element (also reported as `location`). */
+  readonly path?: string;
+  readonly diagnostics?: string;
+}
+
+/**
+ * Converts a TxIssue to a FHIR issue.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export function toFhirIssue(issue: TxIssue): OperationOutcomeIssue {
+  const out: OperationOutcomeIssue = { severity: issue.severity, code: issue.code };
+  if (issue.messageId !== undefined) {
+    out.extension = [{ url: MESSAGE_ID_URL, valueString: issue.messageId }];
+  }
+  out.details =
+    issue.txCode !== undefined
+      ? { coding: [{ system: TX_ISSUE_TYPE_SYSTEM, code: issue.txCode }], text: issue.text }
+      : { text: issue.text };
+  if (issue.diagnostics !== undefined) out.diagnostics = issue.diagnostics;
+  if (issue.path !== undefined && issue.path !== '') {
+    out.location = [issue.path];
+    out.expression = [issue.path];
+  }
+  return out;
+}
+
+/**
+ * An ordered, de-duplicating list of issues that becomes an OperationOutcome.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export class IssueList {
+  private readonly list: TxIssue[] = [];
+
+  /** Adds an issue; returns false when an identical one is already there. */
+  add(issue: TxIssue): boolean {
+    if (this.list.some((i) => i.severity === issue.severity && i.text === issue.text && i.path === issue.path)) {
+      return false;
+    }
+    this.list.push(issue);
+    return true;
+  }
+
+  /** The issues so far. */
+  get items(): readonly TxIssue[] {
+    return this.list;
+  }
+
+  /** Replaces an issue (same position). */
+  replace(old: TxIssue, issue: TxIssue): void {
+    const i = this.list.indexOf(old);
+    if (i >= 0) this.list[i] = issue;
+  }
+
+  /** True when an error (or fatal) issue was added. */
+  hasErrors(): boolean {
+    return this.list.some((i) => i.severity === 'error' || i.severity === 'fatal');
+  }
+
+  get isEmpty(): boolean {
+    return this.list.length === 0;
+  }
+
+  /** The OperationOutcome of these issues. */
+  toOperationOutcome(): OperationOutcome {
+    return { resourceType: 'OperationOutcome', issue: this.list.map(toFhirIssue) };
+  }
+}
+
+/**
+ * A FhirError carrying a single terminology issue.
+ *
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export function txError(status: number, issue: TxIssue): FhirError {
+  return new FhirError(status, { resourceType: 'OperationOutcome', issue: [toFhirIssue(issue)] });
+}
