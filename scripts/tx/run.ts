@@ -5,8 +5,8 @@
  *   node scripts/tx/run.ts <suite-dir> [--base-url URL] [--filter name] [--suite name] [--out dir]
  *                          [--modes general,flat] [--externals file.json] [--tier A|B] [--verbose]
  *
- * Without --base-url the operation handlers are called in-process (metadata and term-caps then count as
- * not run). Ends with one line: `N passed, N failed`.
+ * Without --base-url it starts this project's server in-process (port 0, empty in-memory store) and talks
+ * HTTP to it. Ends with one line: `N passed, N failed`.
  *
  * @see https://github.com/HL7/fhir-tx-ecosystem-ig (tests/)
  */
@@ -16,7 +16,10 @@ import { responseToR5, toR4 } from './convert.ts';
 import { isObject } from './json.ts';
 import type { Json, JsonObject } from './json.ts';
 import { judge } from './judge.ts';
-import { HttpTransport, InProcessTransport } from './transport.ts';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { HttpTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
 
 /**
@@ -171,10 +174,6 @@ export async function runSuite(options: RunOptions, transport: Transport): Promi
       if (allowed !== undefined && !allowed.has(`${suite.name}/${test.name}`)) continue;
       const responsePath = pickFile(test, 'response', options.modes);
       if (responsePath === undefined) continue;
-      if ((test.operation === 'metadata' || test.operation === 'term-caps') && !transport.supportsMetadata) {
-        results.push({ suite: suite.name, test: test.name, status: 'not-run', reason: 'needs the HTTP server (CapabilityStatement)' });
-        continue;
-      }
       const headers: Record<string, string> = { 'X-Request-Id': `txTests:${suite.name}/${test.name}` };
       if (test['Accept-Language'] !== undefined) headers['Accept-Language'] = test['Accept-Language'];
       if (test.header !== undefined && (test.header.mode === undefined || options.modes.has(test.header.mode))) headers[test.header.name] = test.header.value;
@@ -214,7 +213,8 @@ export async function runSuite(options: RunOptions, transport: Transport): Promi
   return results;
 }
 
-function parseArgs(argv: readonly string[]): RunOptions {
+/** Parses the command line. */
+export function parseArgs(argv: readonly string[]): RunOptions {
   const args = [...argv];
   let suiteDir: string | undefined;
   const opts: { baseUrl?: string; filter?: string; suite?: string; out?: string; modes?: string; externals?: string; tiers?: string[]; verbose?: boolean } = {};
@@ -255,7 +255,8 @@ function parseArgs(argv: readonly string[]): RunOptions {
         suiteDir = a;
     }
   }
-  if (suiteDir === undefined) throw new Error('usage: run.ts <suite-dir> [--base-url URL] [--filter name] [--suite name] [--out dir]');
+  suiteDir ??= process.env.TX_TEST_SUITE_DIR;
+  if (suiteDir === undefined) throw new Error('usage: tx-tests <suite-dir> [--base-url URL] [--filter name] [--suite name] [--tier A,B] [--out dir] (or TX_TEST_SUITE_DIR)');
   return {
     suiteDir,
     baseUrl: opts.baseUrl,
@@ -269,17 +270,31 @@ function parseArgs(argv: readonly string[]): RunOptions {
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
-  const transport = options.baseUrl !== undefined ? new HttpTransport(options.baseUrl) : new InProcessTransport();
-  const results = await runSuite(options, transport);
-  const passed = results.filter((r) => r.status === 'passed').length;
-  const failed = results.filter((r) => r.status === 'failed').length;
-  const notRun = results.filter((r) => r.status === 'not-run');
-  if (notRun.length > 0) {
-    console.log(`${notRun.length} not run (${transport.name}): ${notRun.map((r) => `${r.suite}/${r.test}`).join(', ')} — ${notRun[0].reason}`);
+/**
+ * Runs the suite against `options.baseUrl`, or against this project's server started in-process on a free
+ * port with an empty in-memory store; prints one line per failure and ends with `N passed, N failed`.
+ */
+export async function runConformance(options: RunOptions): Promise<{ passed: number; failed: number; results: readonly TestResult[] }> {
+  let server: RunningServer | undefined;
+  let baseUrl = options.baseUrl;
+  if (baseUrl === undefined) {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', CONTENT_DIR: '', LOG_LEVEL: 'silent' });
+    server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    baseUrl = server.url;
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  try {
+    const results = await runSuite(options, new HttpTransport(baseUrl));
+    const passed = results.filter((r) => r.status === 'passed').length;
+    const failed = results.filter((r) => r.status === 'failed').length;
+    console.log(`${passed} passed, ${failed} failed`);
+    return { passed, failed, results };
+  } finally {
+    await server?.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await runConformance(parseArgs(process.argv.slice(2)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,20 +1,12 @@
 /**
  * How the terminology test runner reaches the server: over HTTP (POST Parameters to the operation
- * endpoints, GET /metadata), or in-process (calling the operation handlers directly with the same
- * Parameters, mapping FhirError to its status and OperationOutcome).
+ * endpoints, GET /metadata), as HL7's runner does.
  *
  * @see https://hl7.org/fhir/R4/http.html
  * @see https://hl7.org/fhir/R4/operations.html
  */
 import { request as nodeHttpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { OperationOutcome, Parameters } from '@medplum/fhirtypes';
-import { isFhirError } from '../../src/fhir/errors.ts';
-import { terminologyOperations } from '../../src/operations/terminology/index.ts';
-import type { TerminologyOperationServices } from '../../src/operations/terminology/index.ts';
-import type { OperationDeclaration, OperationRequest } from '../../src/operations/types.ts';
-import { MemoryResources } from '../../src/terminology/resources.ts';
-import { OPERATION_TIME_LIMIT_MS } from '../../src/terminology/context.ts';
 import type { Json } from './json.ts';
 
 /**
@@ -45,8 +37,6 @@ export interface TxResponse {
  */
 export interface Transport {
   readonly name: string;
-  /** Whether metadata / term-caps can be run (they need the server's CapabilityStatement). */
-  readonly supportsMetadata: boolean;
   send(request: TxRequest): Promise<TxResponse>;
 }
 
@@ -72,7 +62,6 @@ export const OPERATION_PATHS: Readonly<Record<string, string>> = {
  */
 export class HttpTransport implements Transport {
   readonly name = 'http';
-  readonly supportsMetadata = true;
   private readonly baseUrl: string;
 
   constructor(baseUrl: string) {
@@ -124,62 +113,4 @@ function httpRequest(url: string, method: string, headers: Record<string, string
     if (payload !== undefined) req.write(payload);
     req.end();
   });
-}
-
-const DECLARATION_BY_OPERATION: Readonly<Record<string, string>> = {
-  expand: 'ValueSet-expand',
-  'validate-code': 'ValueSet-validate-code',
-  'cs-validate-code': 'CodeSystem-validate-code',
-  lookup: 'CodeSystem-lookup',
-  translate: 'ConceptMap-translate',
-  'batch-validate': 'ValueSet-batch-validate-code',
-};
-
-/**
- * Calls the handlers directly (until the HTTP server exists).
- *
- * @see https://hl7.org/fhir/R4/http.html
- */
-export class InProcessTransport implements Transport {
-  readonly name = 'in-process';
-  readonly supportsMetadata = false;
-  private readonly declarations: Map<string, OperationDeclaration<TerminologyOperationServices>>;
-
-  constructor() {
-    this.declarations = new Map(terminologyOperations.map((d) => [d.definition.id ?? '', d]));
-  }
-
-  async send(request: TxRequest): Promise<TxResponse> {
-    const decl = this.declarations.get(DECLARATION_BY_OPERATION[request.operation] ?? '');
-    if (decl === undefined) {
-      return { status: 404, body: outcome('not-supported', `Operation ${request.operation} is not supported`) as unknown as Json };
-    }
-    const lower: Record<string, string> = {};
-    for (const [k, v] of Object.entries(request.headers)) lower[k.toLowerCase()] = v;
-    const op: OperationRequest = {
-      resourceType: decl.definition.resource?.[0] as OperationRequest['resourceType'],
-      parameters: request.body as unknown as Parameters,
-      acceptLanguages: (lower['accept-language'] ?? '')
-        .split(',')
-        .map((s) => s.split(';')[0].trim())
-        .filter((s) => s !== ''),
-      headers: lower,
-    };
-    const services: TerminologyOperationServices = {
-      deadline: Date.now() + OPERATION_TIME_LIMIT_MS,
-      terminology: { resources: new MemoryResources() },
-    };
-    try {
-      const result = await decl.handler(op, services);
-      return { status: 200, body: JSON.parse(JSON.stringify(result)) as Json };
-    } catch (e) {
-      if (isFhirError(e)) return { status: e.status, body: JSON.parse(JSON.stringify(e.outcome)) as Json };
-      const message = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-      return { status: 500, body: outcome('exception', message) as unknown as Json };
-    }
-  }
-}
-
-function outcome(code: 'exception' | 'not-supported', text: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics: text, details: { text } }] };
 }
