@@ -4,16 +4,22 @@
  * processes pinned to CPU 1, the load generator to CPU 0; runs are interleaved (floor, floor, server) and
  * the median of the rounds is reported, with each scenario's ratio to both floors.
  *
- * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring>
+ * Suites: `rest` (reads and searches of the content), `terminology` (a generated 100,000-concept CodeSystem:
+ * its load and index time, memory, `$lookup`, `$validate-code`, `$expand`), `knowledge` (`$apply`).
+ *
+ * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, measure, medianMeasure, pinSelf, spawnPinned, startFloor, stop, waitFor, type BenchRequest, type Measure } from './bench/run.ts';
+import { generateLargeCodeSystem, LARGE_CS_URL } from './tx/generate-large-codesystem.ts';
+import { knowledgeScenarios } from './bench/knowledge.ts';
 
 /** A benchmark scenario against the server. */
-interface Scenario {
+export interface Scenario {
+  readonly suite: string;
   readonly name: string;
   readonly request: BenchRequest;
   /** Connections for this scenario (default: --connections). */
@@ -21,16 +27,104 @@ interface Scenario {
 }
 
 const PROTOCOL_URL = 'https://example.org/fhir/liver-cryoablation/PlanDefinition/liver-tumor-cryoablation';
+const WRITE_TOKEN = 'bench-write-token-0123456789';
 
-const SCENARIOS: readonly Scenario[] = [
-  { name: 'read CodeSystem/cpt by id', request: { path: '/fhir/CodeSystem/cpt' } },
-  { name: 'read PlanDefinition (protocol) by id', request: { path: '/fhir/PlanDefinition/liver-tumor-cryoablation' } },
-  { name: 'search PlanDefinition?url=', request: { path: `/fhir/PlanDefinition?url=${encodeURIComponent(PROTOCOL_URL)}` } },
+const REST: readonly Scenario[] = [
+  { suite: 'rest', name: 'read CodeSystem/cpt by id', request: { path: '/fhir/CodeSystem/cpt' } },
+  { suite: 'rest', name: 'read PlanDefinition (protocol) by id', request: { path: '/fhir/PlanDefinition/liver-tumor-cryoablation' } },
+  { suite: 'rest', name: 'search PlanDefinition?url=', request: { path: `/fhir/PlanDefinition?url=${encodeURIComponent(PROTOCOL_URL)}` } },
   {
+    suite: 'rest',
     name: 'search PlanDefinition?url=&_include=PlanDefinition:definition',
     request: { path: `/fhir/PlanDefinition?url=${encodeURIComponent(PROTOCOL_URL)}&_include=PlanDefinition:definition` },
   },
 ];
+
+/** A deterministic PRNG for picking codes (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Loads the large CodeSystem and its value sets into the server; returns scenarios and the load figures. */
+async function terminologySetup(base: string, pid: number | undefined): Promise<{ scenarios: Scenario[]; figures: string[] }> {
+  const large = generateLargeCodeSystem();
+  const codes: string[] = [];
+  const walk = (concepts: typeof large.codeSystem.concept): void => {
+    for (const c of concepts ?? []) {
+      codes.push(c.code as string);
+      walk(c.concept);
+    }
+  };
+  walk(large.codeSystem.concept);
+  const headers = { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${WRITE_TOKEN}` };
+  const rssBefore = rssMb(pid);
+  const body = JSON.stringify(large.codeSystem);
+  const t0 = performance.now();
+  const put = await fetch(`${base}/fhir/CodeSystem/${large.codeSystem.id}`, { method: 'PUT', headers: { ...headers, Prefer: 'return=minimal' }, body });
+  const putMs = performance.now() - t0;
+  if (!put.ok) throw new Error(`PUT large CodeSystem: ${put.status} ${await put.text()}`);
+  for (const vs of large.valueSets) {
+    const r = await fetch(`${base}/fhir/ValueSet/${vs.id}`, { method: 'PUT', headers, body: JSON.stringify(vs) });
+    if (!r.ok) throw new Error(`PUT ${vs.id}: ${r.status}`);
+  }
+  const t1 = performance.now();
+  const first = await fetch(`${base}/fhir/CodeSystem/$lookup?system=${encodeURIComponent(LARGE_CS_URL)}&code=${codes[0]}`);
+  const indexMs = performance.now() - t1;
+  if (!first.ok) throw new Error(`first $lookup: ${first.status}`);
+  const isaUrl = large.valueSets.find((v) => v.id === 'large-test-isa')?.url as string;
+  const allUrl = large.valueSets.find((v) => v.id === 'large-test-all')?.url as string;
+  // Index the is-a value set too, then read memory.
+  await fetch(`${base}/fhir/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}&count=1`);
+  await fetch(`${base}/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=1`);
+  const rssAfter = rssMb(pid);
+  const figures = [
+    `Large CodeSystem: ${codes.length.toLocaleString('en-US')} concepts, ${(body.length / 1e6).toFixed(1)} MB of JSON.`,
+    `PUT (parse, validate, store in SQLite, index for search): ${putMs.toFixed(0)} ms; terminology index build on first use (first $lookup): ${indexMs.toFixed(0)} ms.`,
+    `Server RSS: ${rssBefore?.toFixed(0) ?? '?'} MB before, ${rssAfter?.toFixed(0) ?? '?'} MB after loading and indexing.`,
+  ];
+  const random = prng(47383);
+  const pick = (): string => codes[Math.floor(random() * codes.length)];
+  const words = ['hepatic', 'lesion', 'tumor', 'portal', 'segment', 'margin', 'probe', 'vascular'];
+  const cs = encodeURIComponent(LARGE_CS_URL);
+  const scenarios: Scenario[] = [
+    { suite: 'terminology', name: '$lookup (GET, random code of 100k)', request: { path: `/fhir/CodeSystem/$lookup?system=${cs}&code=${codes[1]}`, nextPath: () => `/fhir/CodeSystem/$lookup?system=${cs}&code=${pick()}` } },
+    {
+      suite: 'terminology',
+      name: '$validate-code (GET, ValueSet, random code)',
+      request: {
+        path: `/fhir/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${codes[1]}`,
+        nextPath: () => `/fhir/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${pick()}`,
+      },
+    },
+    {
+      suite: 'terminology',
+      name: '$expand text filter, count=20 (100k concepts)',
+      request: {
+        path: `/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=20`,
+        nextPath: () => `/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=${words[Math.floor(random() * words.length)]}&count=20`,
+      },
+    },
+    { suite: 'terminology', name: `$expand is-a subset (${large.isaSize.toLocaleString('en-US')} codes)`, request: { path: `/fhir/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}` } },
+  ];
+  return { scenarios, figures };
+}
+
+function rssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -43,23 +137,42 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '10' },
       rounds: { type: 'string', default: '3' },
       only: { type: 'string' },
+      suites: { type: 'string', default: 'rest,terminology,knowledge' },
       'log-level': { type: 'string', default: 'warn' },
     },
   });
   const duration = Number(values.duration);
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
+  const suites = new Set(values.suites.split(','));
   pinSelf();
 
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
   const port = await freePort();
-  const server = spawnPinned(['src/server.ts'], { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: values['log-level'] });
+  const started = performance.now();
+  const server = spawnPinned(['src/server.ts'], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: values['log-level'],
+    WRITE_TOKEN,
+    MAX_BODY_BYTES: String(256 * 1024 * 1024),
+  });
   const base = `http://127.0.0.1:${port}`;
   const rows: { name: string; bytes: number; connections: number; server: Measure; raw: Measure; express: Measure }[] = [];
+  const notes: string[] = [];
   try {
-    await waitFor(`${base}/healthz`);
     await waitFor(`${base}/fhir/metadata`);
-    for (const scenario of SCENARIOS.filter((s) => values.only === undefined || s.name.includes(values.only))) {
+    notes.push(`Server start to first /metadata answer (content loaded, fresh store): ${(performance.now() - started).toFixed(0)} ms.`);
+    const scenarios: Scenario[] = [];
+    if (suites.has('rest')) scenarios.push(...REST);
+    if (suites.has('knowledge')) scenarios.push(...knowledgeScenarios());
+    if (suites.has('terminology')) {
+      const setup = await terminologySetup(base, server.pid);
+      notes.push(...setup.figures);
+      scenarios.push(...setup.scenarios);
+    }
+    for (const scenario of scenarios.filter((s) => values.only === undefined || s.name.includes(values.only))) {
       const probe = await fetch(`${base}${scenario.request.path}`, { method: scenario.request.method ?? 'GET', body: scenario.request.body, headers: scenario.request.headers });
       const bytes = (await probe.arrayBuffer()).byteLength;
       if (!probe.ok) throw new Error(`${scenario.name}: ${probe.status}`);
@@ -92,6 +205,7 @@ async function main(): Promise<void> {
 
   const lines = [
     `Node ${process.versions.node}; ${rounds} interleaved rounds of ${duration}s, medians; server LOG_LEVEL=${values['log-level']}; floors answer a fixed body of the scenario's size.`,
+    ...notes.map((n) => `- ${n}`),
     '',
     '| scenario | body bytes | conns | req/s | p50 ms | p99 ms | raw node:http req/s | express 5 req/s | ratio to raw | ratio to express | errors |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -24,7 +24,13 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
-    requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[];
+    requests?: {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (req: { path?: string; method?: string }) => { path?: string; method?: string };
+    }[];
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

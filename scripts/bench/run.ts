@@ -17,6 +17,8 @@ export interface Measure {
 /** A request to benchmark. */
 export interface BenchRequest {
   readonly path: string;
+  /** When set, each request's path is drawn from it (e.g. a random code), instead of `path`. */
+  readonly nextPath?: () => string;
   readonly method?: 'GET' | 'POST';
   readonly body?: string;
   readonly headers?: Record<string, string>;
@@ -99,6 +101,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 
 /** Runs autocannon once. */
 export async function measure(base: string, request: BenchRequest, options: { connections: number; duration: number }): Promise<Measure> {
+  const nextPath = request.nextPath;
   const result = await autocannon({
     url: `${base}${request.path}`,
     connections: options.connections,
@@ -106,6 +109,7 @@ export async function measure(base: string, request: BenchRequest, options: { co
     method: request.method ?? 'GET',
     headers: request.headers,
     body: request.body,
+    requests: nextPath ? [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }] : undefined,
   });
   return {
     rps: result.requests.average,
