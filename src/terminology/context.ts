@@ -20,7 +20,7 @@ import { compareVersions, hasWildcards, versionMatches } from './versions.ts';
  *
  * @see https://hl7.org/fhir/R4/terminology-service.html
  */
-export const MAX_EXPANSION_SIZE = 10_000;
+export const MAX_EXPANSION_SIZE = 50_000;
 /**
  * Default time budget of one terminology operation.
  *
