@@ -61,6 +61,12 @@ function typedFromString(param: OperationDefinitionParameter, raw: string): Para
       if (bar < 0) throw badRequest(`Parameter ${name} (Coding) must be system|code in a query string`, { expression: name });
       return { name, valueCoding: { system: raw.slice(0, bar) || undefined, code: raw.slice(bar + 1) } };
     }
+    case 'CodeableConcept': {
+      // GET convenience: system|code, or a bare code.
+      const bar = raw.indexOf('|');
+      const coding = bar < 0 ? { code: raw } : { system: raw.slice(0, bar) || undefined, code: raw.slice(bar + 1) };
+      return { name, valueCodeableConcept: { coding: [coding] } };
+    }
     default: {
       const key = PRIMITIVE_VALUE[type];
       if (key !== undefined) return { name, [key]: raw } as ParametersParameter;

@@ -9,21 +9,14 @@
  *
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
-import type { OperationDefinition, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { readR4Definition } from '../fhir/definitions.ts';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { r4OperationDefinition } from '../fhir/operation-definitions.ts';
 import { badRequest } from '../fhir/errors.ts';
 import { validateForWrite } from '../rest/write-validation.ts';
 import { toOperationOutcome } from '../validation/issues.ts';
 import { params, stringParam } from './parameters.ts';
 import type { ServerServices } from './services.ts';
 import type { OperationDeclaration } from './types.ts';
-
-/** Find one OperationDefinition of the R4 core by id (e.g. `Resource-validate`). */
-export function coreOperationDefinition(id: string): OperationDefinition {
-  const found = readR4Definition('profiles-resources.json').entry?.find((e) => e.resource?.resourceType === 'OperationDefinition' && e.resource.id === id);
-  if (!found?.resource) throw new Error(`R4 OperationDefinition ${id} not found`);
-  return found.resource as OperationDefinition;
-}
 
 const MODES = ['create', 'update', 'delete'] as const;
 
@@ -37,7 +30,7 @@ function ok(outcome: OperationOutcome): OperationOutcome {
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
 export const resourceValidateOperation: OperationDeclaration<ServerServices> = {
-  definition: coreOperationDefinition('Resource-validate'),
+  definition: r4OperationDefinition('Resource-validate'),
   handler: async (request, services): Promise<OperationOutcome> => {
     const mode = stringParam(request.parameters, 'mode') ?? (request.id === undefined ? 'create' : 'update');
     if (!(MODES as readonly string[]).includes(mode)) {

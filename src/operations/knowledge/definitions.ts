@@ -12,7 +12,7 @@
  */
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import { PACKAGE_INCLUDE_CODES } from '../../knowledge/package.ts';
-import { r4OperationDefinition } from '../terminology/definitions.ts';
+import { r4OperationDefinition } from '../../fhir/operation-definitions.ts';
 
 type P = OperationDefinitionParameter;
 

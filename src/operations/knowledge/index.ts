@@ -5,7 +5,7 @@
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  * @see https://hl7.org/fhir/uv/crmi/operations.html
  */
-import { releaseDefinitionSource } from '../terminology/definitions.ts';
+import { releaseDefinitionSource } from '../../fhir/operation-definitions.ts';
 import type { ServerServices } from '../services.ts';
 import type { OperationDeclaration } from '../types.ts';
 import { activityDefinitionApplyOperation } from './activitydefinition-apply.ts';

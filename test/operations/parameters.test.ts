@@ -1,0 +1,90 @@
+import type { OperationDefinition } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { FhirError } from '../../src/fhir/errors.ts';
+import { r4OperationDefinition } from '../../src/fhir/operation-definitions.ts';
+import { bodyToParameters, queryToParameters } from '../../src/operations/parameters.ts';
+
+const lookup = r4OperationDefinition('CodeSystem-lookup');
+const apply = r4OperationDefinition('PlanDefinition-apply');
+const validate = r4OperationDefinition('Resource-validate');
+
+const status = (fn: () => unknown): number | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof FhirError ? err.status : -1;
+  }
+};
+
+describe('operation parameters from a query string', () => {
+  it('types values by the OperationDefinition and ignores unknown names', () => {
+    const p = queryToParameters(lookup, [
+      ['system', 'http://www.ama-assn.org/go/cpt'],
+      ['code', '47383'],
+      ['property', 'parent'],
+      ['property', 'child'],
+      ['uuid', 'ignored'],
+      ['_format', 'json'],
+    ]);
+    expect(p.parameter).toEqual([
+      { name: 'system', valueUri: 'http://www.ama-assn.org/go/cpt' },
+      { name: 'code', valueCode: '47383' },
+      { name: 'property', valueCode: 'parent' },
+      { name: 'property', valueCode: 'child' },
+    ]);
+  });
+
+  it('refuses a single-valued parameter given twice (400)', () => {
+    expect(status(() => queryToParameters(lookup, [['code', 'a'], ['code', 'b']]))).toBe(400);
+  });
+
+  it('reads Coding as system|code and CodeableConcept as system|code or a bare code', () => {
+    expect(queryToParameters(lookup, [['coding', 'http://s|c']]).parameter).toEqual([{ name: 'coding', valueCoding: { system: 'http://s', code: 'c' } }]);
+    expect(status(() => queryToParameters(lookup, [['coding', 'c']]))).toBe(400);
+    expect(queryToParameters(apply, [['setting', 'http://s|inpatient'], ['userLanguage', 'en']]).parameter).toEqual([
+      { name: 'setting', valueCodeableConcept: { coding: [{ system: 'http://s', code: 'inpatient' }] } },
+      { name: 'userLanguage', valueCodeableConcept: { coding: [{ code: 'en' }] } },
+    ]);
+  });
+
+  it('passes reference-like strings through ($apply subject=Patient/123)', () => {
+    expect(queryToParameters(apply, [['subject', 'Patient/123']]).parameter).toEqual([{ name: 'subject', valueString: 'Patient/123' }]);
+  });
+
+  it('refuses resource parameters in a query string (they need a POST)', () => {
+    expect(status(() => queryToParameters(apply, [['planDefinition', '{}']]))).toBe(400);
+  });
+});
+
+describe('operation parameters from a POST body', () => {
+  it('takes a Parameters resource, and merges query parameters in', () => {
+    const p = bodyToParameters(lookup, { resourceType: 'Parameters', parameter: [{ name: 'code', valueCode: 'x' }] }, [['system', 'http://s']]);
+    expect(p.parameter).toEqual([
+      { name: 'code', valueCode: 'x' },
+      { name: 'system', valueUri: 'http://s' },
+    ]);
+  });
+
+  it('refuses a plain object (as fhir-kit-client sends for a plain input) with a message saying so', () => {
+    const err = (() => {
+      try {
+        bodyToParameters(lookup, { system: 'http://s', code: 'x' });
+      } catch (e) {
+        return e as FhirError;
+      }
+      return undefined;
+    })();
+    expect(err?.status).toBe(400);
+    expect(err?.outcome.issue?.[0].details?.text).toMatch(/must be a Parameters resource/);
+  });
+
+  it('accepts the one resource input posted directly ($validate with a resource body)', () => {
+    const body = { resourceType: 'ValueSet', status: 'draft' };
+    expect(bodyToParameters(validate as OperationDefinition, body).parameter).toEqual([{ name: 'resource', resource: body }]);
+  });
+
+  it('refuses parameters without a name', () => {
+    expect(status(() => bodyToParameters(lookup, { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] }))).toBe(400);
+  });
+});
