@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const logRequests = deps.logger.isLevelEnabled('info');
   const limiter = createRateLimiter({ perSecond: deps.rateLimitPerSecond ?? 0 });
+  const rateLimited = (deps.rateLimitPerSecond ?? 0) > 0;
   // Request id, access log, CORS preflight.
   app.use((req: RequestWithId, res: Response, next: NextFunction) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
@@ -81,10 +82,12 @@ export function createApp(deps: AppDeps): express.Express {
         );
       });
     }
-    const throttled = limiter.take(req.socket.remoteAddress ?? '-');
-    if (throttled && req.path !== '/healthz') {
-      writeError(res, throttled, requestId);
-      return;
+    if (rateLimited) {
+      const throttled = limiter.take(req.socket.remoteAddress ?? '-');
+      if (throttled && req.path !== '/healthz') {
+        writeError(res, throttled, requestId);
+        return;
+      }
     }
     if (req.method === 'OPTIONS') {
       const headers: Record<string, string> = { 'X-Request-Id': requestId };

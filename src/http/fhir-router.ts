@@ -64,6 +64,7 @@ interface Decoded {
 
 function decodePath(rawPath: string): string[] {
   const segments = rawPath.split('/').filter((s) => s !== '');
+  if (!rawPath.includes('%')) return segments;
   try {
     return segments.map((s) => decodeURIComponent(s));
   } catch {
@@ -267,10 +268,10 @@ function writeResponse(res: ServerResponse, response: RestResponse, contentType:
     res.end();
     return;
   }
-  let text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-  if (pretty) text = JSON.stringify(JSON.parse(text), null, 2);
+  let payload: string | Buffer = Buffer.isBuffer(response.body) || typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  if (pretty) payload = JSON.stringify(JSON.parse(payload.toString()), null, 2);
   headers['Content-Type'] = contentType;
-  headers['Content-Length'] = Buffer.byteLength(text);
+  headers['Content-Length'] = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   res.writeHead(response.status, headers);
-  res.end(head ? undefined : text);
+  res.end(head ? undefined : payload);
 }

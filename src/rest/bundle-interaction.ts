@@ -96,7 +96,8 @@ function toEntry(response: RestResponse, includeBody: boolean): BundleEntry {
     },
   };
   if (includeBody && response.body !== undefined) {
-    const resource = (typeof response.body === 'string' ? JSON.parse(response.body) : response.body) as Resource;
+    const body = response.body;
+    const resource = (typeof body === 'string' || Buffer.isBuffer(body) ? JSON.parse(body.toString()) : body) as Resource;
     if (resource.resourceType === 'OperationOutcome' && response.status >= 400) out.response = { ...out.response, status: out.response?.status ?? '', outcome: resource };
     else out.resource = resource;
   }

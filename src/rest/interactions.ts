@@ -53,10 +53,10 @@ function subsetting(req: InteractionRequest): Pick<SearchQuery, 'summary' | 'ele
  */
 export async function readInteraction(ctx: RestContext, req: InteractionRequest): Promise<RestResponse> {
   const entry = await ctx.repository.read(req.resourceType, req.id as string);
-  const headers = versionHeaders(entry);
+  const headers = entry.versionHeaders;
   if (notModified(entry, req.headers)) return { status: 304, headers };
   const { summary, elements } = subsetting(req);
-  if (summary === undefined && elements === undefined) return { status: 200, headers, body: entry.json };
+  if (summary === undefined && elements === undefined) return { status: 200, headers, body: entry.bytes() };
   return { status: 200, headers, body: subsetResource(entry.resource, summary, elements) };
 }
 

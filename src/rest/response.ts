@@ -9,8 +9,8 @@ import type { Resource } from '@medplum/fhirtypes';
 export interface RestResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** A resource, or its JSON text (sent as is). Absent for 204/304 and `Prefer: return=minimal`. */
-  readonly body?: Resource | string;
+  /** A resource, or its JSON text or UTF-8 bytes (sent as is). Absent for 204/304 and `Prefer: return=minimal`. */
+  readonly body?: Resource | string | Buffer;
 }
 
 /** Formats an instant as an HTTP-date (`Last-Modified`). */

@@ -20,6 +20,10 @@ export interface IndexEntry {
   readonly json: string;
   /** Store sequence number (default search order is stable on it). */
   readonly seq: number;
+  /** `ETag` and `Last-Modified` header values of this version. */
+  readonly versionHeaders: Readonly<Record<string, string>>;
+  /** The JSON as UTF-8 bytes, encoded once on first read (a read then sends stored bytes). */
+  bytes(): Buffer;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -33,14 +37,18 @@ function deepFreeze<T>(value: T): T {
 /** Builds an index entry from a stored version (which must not be a deletion marker). */
 export function toIndexEntry(stored: StoredVersion): IndexEntry {
   if (stored.deleted || stored.json === undefined) throw new Error(`${stored.resourceType}/${stored.id} is deleted`);
+  const json = stored.json;
+  let bytes: Buffer | undefined;
   return {
     resourceType: stored.resourceType,
     id: stored.id,
     versionId: stored.versionId,
     lastUpdated: stored.lastUpdated,
-    resource: deepFreeze(JSON.parse(stored.json) as Resource),
-    json: stored.json,
+    resource: deepFreeze(JSON.parse(json) as Resource),
+    json,
     seq: stored.seq,
+    versionHeaders: Object.freeze({ ETag: `W/"${stored.versionId}"`, 'Last-Modified': new Date(stored.lastUpdated).toUTCString() }),
+    bytes: () => (bytes ??= Buffer.from(json, 'utf8')),
   };
 }
 
