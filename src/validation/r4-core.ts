@@ -11,7 +11,7 @@
  * @see https://hl7.org/fhir/R4/shareablecodesystem.html
  */
 import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { loadR4StructureDefinitions, readR4Definition } from '../fhir/definitions.ts';
+import { loadR4StructureDefinitions, r4ResourceById, r4Summaries, readR4Definition, type CoreSummary } from '../fhir/definitions.ts';
 
 /**
  * A conformance resource: a resource with a canonical url (and usually a version).
@@ -31,14 +31,19 @@ const CORE_FILE_GROUPS: readonly (readonly string[])[] = [
 ];
 
 const coreByUrl = new Map<string, CanonicalResource[]>();
+const TERMINOLOGY_FILES = new Set(['valuesets.json', 'v3-codesystems.json', 'v2-tables.json']);
 let loadedGroups = 0;
 
 function loadNextGroup(): boolean {
   const group = CORE_FILE_GROUPS[loadedGroups];
   if (group === undefined) return false;
   for (const file of group) {
-    for (const entry of readR4Definition<Bundle>(file).entry ?? []) {
-      const resource = entry.resource as CanonicalResource | undefined;
+    // Terminology files are kept whole (binding checks read their concepts); the others as summaries
+    // (reference checks need only type, url and version; a profile is extracted whole when used).
+    const resources: readonly CanonicalResource[] = TERMINOLOGY_FILES.has(file)
+      ? (readR4Definition<Bundle>(file).entry ?? []).map((e) => e.resource as CanonicalResource)
+      : (r4Summaries(file) as unknown as readonly CanonicalResource[]);
+    for (const resource of resources) {
       if (resource?.url === undefined) continue;
       const list = coreByUrl.get(resource.url);
       if (list) list.push(resource);
@@ -83,16 +88,15 @@ let resourceTypes: ReadonlySet<string> | undefined;
 export function r4ResourceTypes(): ReadonlySet<string> {
   if (resourceTypes === undefined) {
     const types = new Set<string>();
-    for (const entry of readR4Definition<Bundle>('profiles-resources.json').entry ?? []) {
-      const sd = entry.resource;
+    for (const sd of r4Summaries('profiles-resources.json')) {
       if (
-        sd?.resourceType === 'StructureDefinition' &&
+        sd.resourceType === 'StructureDefinition' &&
         sd.kind === 'resource' &&
         !sd.abstract &&
         sd.derivation === 'specialization' &&
         sd.fhirVersion === '4.0.1'
       ) {
-        types.add(sd.type);
+        types.add(sd.type as string);
       }
     }
     resourceTypes = types;
@@ -120,6 +124,17 @@ export const SHAREABLE_PROFILES: Readonly<Record<string, string>> = {
   PlanDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableplandefinition',
   ValueSet: 'http://hl7.org/fhir/StructureDefinition/shareablevalueset',
 };
+
+/**
+ * The whole core resource behind a summary returned by `findCoreCanonical` (StructureDefinitions and other
+ * non-terminology resources are indexed as summaries); other resources are returned as they are.
+ * @see https://hl7.org/fhir/R4/downloads.html
+ */
+export function wholeCoreResource(resource: CanonicalResource): CanonicalResource {
+  const file = (resource as Partial<CoreSummary>).file;
+  if (file === undefined || resource.id === undefined) return resource;
+  return (r4ResourceById(file, resource.resourceType, resource.id) as CanonicalResource | undefined) ?? resource;
+}
 
 /**
  * True when `value` is a StructureDefinition with a snapshot (the form profile validation needs).

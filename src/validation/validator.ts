@@ -18,7 +18,7 @@ import { CanonicalIndex, parseCanonical } from './canonical-index.ts';
 import { createElementRulesCheck } from './element-rules-check.ts';
 import { walkWithChecks } from './element-walker.ts';
 import { countIssues, createIssue, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
-import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES } from './r4-core.ts';
+import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES, wholeCoreResource } from './r4-core.ts';
 import { createReferenceCheck } from './reference-check.ts';
 import { checkSchema, compileSchemas } from './schema-check.ts';
 import { checkShareableExtras } from './shareable-check.ts';
@@ -96,7 +96,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
         }
         continue;
       }
-      const sd = resolution.resource;
+      const sd = resolution.source === 'core' ? wholeCoreResource(resolution.resource) : resolution.resource;
       if (!isProfileWithSnapshot(sd)) {
         issues.push(
           createIssue('profile', {
