@@ -120,6 +120,23 @@ function objectEnd(text: string, start: number): number {
 }
 
 const extracted = new Map<string, Resource>();
+/** File texts read for extraction, kept until the current task ends (module loading extracts many at once). */
+const texts = new Map<string, string>();
+
+function fileText(file: string): string {
+  let text = texts.get(file);
+  if (text === undefined) {
+    text = readFileSync(join(R4_DEFINITIONS_DIR, file), 'utf8');
+    if (texts.size === 0) {
+      setImmediate(() => {
+        texts.clear();
+        /x/.exec('x'); // RegExp keeps its last input (RegExp.input): release the file text.
+      }).unref();
+    }
+    texts.set(file, text);
+  }
+  return text;
+}
 
 /**
  * One resource of a definition file by type and id, extracted from the file text without parsing the whole
@@ -130,14 +147,13 @@ export function r4ResourceById<T extends Resource>(file: string, resourceType: T
   const key = `${file}#${resourceType}/${id}`;
   const cached = extracted.get(key);
   if (cached) return cached as T;
-  const text = readFileSync(join(R4_DEFINITIONS_DIR, file), 'utf8');
+  const text = fileText(file);
   const escaped = id.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   const marker = new RegExp(`"resourceType"\\s*:\\s*"${resourceType}"\\s*,\\s*"id"\\s*:\\s*"${escaped}"`).exec(text);
   if (!marker) return undefined;
   const start = text.lastIndexOf('{', marker.index);
   const resource = JSON.parse(text.substring(start, objectEnd(text, start))) as T;
   extracted.set(key, resource);
-  /x/.exec('x'); // RegExp keeps its last input (RegExp.input): release the file text.
   return resource;
 }
 

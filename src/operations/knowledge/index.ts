@@ -5,7 +5,6 @@
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  * @see https://hl7.org/fhir/uv/crmi/operations.html
  */
-import { releaseDefinitionSource } from '../../fhir/operation-definitions.ts';
 import type { ServerServices } from '../services.ts';
 import type { OperationDeclaration } from '../types.ts';
 import { activityDefinitionApplyOperation } from './activitydefinition-apply.ts';
@@ -26,5 +25,3 @@ export const knowledgeOperations: readonly OperationDeclaration<ServerServices>[
   packageOperation,
 ];
 
-// The R4 definitions were read from the 35 MB profiles bundle; its text is not needed any more.
-releaseDefinitionSource();

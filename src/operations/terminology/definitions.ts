@@ -9,7 +9,7 @@
  */
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 
-export { r4OperationDefinition, releaseDefinitionSource } from '../../fhir/operation-definitions.ts';
+export { r4OperationDefinition } from '../../fhir/operation-definitions.ts';
 
 type P = OperationDefinitionParameter;
 
