@@ -839,8 +839,12 @@ export class ValueSetChecker {
             const anyVersion = this.findProvider(ws, undefined);
             let m: string;
             if (anyVersion === undefined && lookupVersion === undefined) {
-              // The reference server words this case without quotes for an absolute system URI.
-              m = isAbsolute(ws) && !st.unknownSystems.has(ws) ? msg('UNKNOWN_CODESYSTEM_UNQUOTED', ws) : msg('UNKNOWN_CODESYSTEM', ws);
+              // The reference server's wording of this case changed over time and the suite records both: the
+              // quoted form when a code + system was checked against a value set whose own code systems are known,
+              // the older unquoted form otherwise (a Coding, or a value set of unknown systems).
+              const vsSystemsKnown = (this.vs.compose?.include ?? []).some((inc) => inc.system !== undefined && this.findProvider(inc.system, undefined) !== undefined);
+              const quoted = !isAbsolute(ws) || st.unknownSystems.has(ws) || (mode === 'code' && vsSystemsKnown);
+              m = quoted ? msg('UNKNOWN_CODESYSTEM', ws) : msg('UNKNOWN_CODESYSTEM_UNQUOTED', ws);
               if (!st.unknownSystems.has(ws)) {
                 st.unknownSystems.add(ws);
                 op.add({ severity: 'error', code: 'not-found', messageId: 'UNKNOWN_CODESYSTEM', txCode: 'not-found', path: addToPath(path, 'system'), text: m });

@@ -13,6 +13,23 @@ function issues(p: Parameters): OperationOutcome | undefined {
   return out(p, 'issues') as OperationOutcome | undefined;
 }
 
+describe('ValueSet/$validate-code with a code system nobody knows', () => {
+  const UNKNOWN = 'https://example.org/fhir/liver-cryoablation/CodeSystem/not-loaded';
+  const message = (p: Parameters): string => out(p, 'message') as string;
+
+  it('quotes the system for a code + system checked against a value set of known systems (current wording)', () => {
+    const p = valueSetValidateCode(request([{ name: 'url', valueUri: `${VS}all-lesions` }, { name: 'system', valueUri: UNKNOWN }, { name: 'code', valueCode: 'x' }]), services());
+    expect(out(p, 'result')).toBe(false);
+    expect(message(p)).toContain(`A definition for CodeSystem '${UNKNOWN}' could not be found, so the code cannot be validated`);
+  });
+
+  it('keeps the older unquoted wording for a Coding, as the HL7 suite records it', () => {
+    const p = valueSetValidateCode(request([{ name: 'url', valueUri: `${VS}all-lesions` }, { name: 'coding', valueCoding: { system: UNKNOWN, code: 'x' } }]), services());
+    expect(out(p, 'result')).toBe(false);
+    expect(message(p)).toContain(`A definition for CodeSystem ${UNKNOWN} could not be found, so the code cannot be validated`);
+  });
+});
+
 describe('ValueSet/$validate-code', () => {
   it('accepts a code in the value set and returns its display and version', () => {
     const p = valueSetValidateCode(request([{ name: 'url', valueUri: `${VS}malignant-lesions` }, { name: 'system', valueUri: LESION }, { name: 'code', valueCode: 'hcc' }]), services());
