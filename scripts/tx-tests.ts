@@ -5,7 +5,11 @@
  * With --check-floor it exits 1 when fewer tests pass than the floor committed in scripts/tx/floor.json.
  */
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { startServer } from '../src/server.ts';
 import { parseArgs, runConformance } from './tx/run.ts';
+import { runSubsumesChecks } from './tx/subsumes-checks.ts';
 
 const FLOOR_FILE = new URL('./tx/floor.json', import.meta.url);
 
@@ -13,8 +17,25 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const checkFloor = argv.includes('--check-floor');
   const rest = argv.filter((a) => a !== '--check-floor');
-  const options = parseArgs(rest.includes('--out') ? rest : [...rest, '--out', 'tmp/tx-results']);
-  const { passed, results } = await runConformance(options);
+  const parsed = parseArgs(rest.includes('--out') ? rest : [...rest, '--out', 'tmp/tx-results']);
+  // The server under test: --base-url, or this project's server on a free port with an empty in-memory store.
+  const server =
+    parsed.baseUrl === undefined
+      ? await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', CONTENT_DIR: '', LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) })
+      : undefined;
+  const options = { ...parsed, baseUrl: parsed.baseUrl ?? server?.url };
+  let passed: number;
+  let results;
+  let subsumes;
+  try {
+    ({ passed, results } = await runConformance(options));
+    subsumes = await runSubsumesChecks(options.suiteDir, options.baseUrl as string);
+  } finally {
+    await server?.close();
+  }
+  for (const failure of subsumes.failures) process.stderr.write(`FAIL ${failure}\n`);
+  process.stderr.write(`own $subsumes checks on the suite's simple code system: ${subsumes.passed} passed, ${subsumes.failures.length} failed\n`);
+  if (subsumes.failures.length > 0) process.exitCode = 1;
   const failedBySuite = new Map<string, number>();
   for (const r of results) if (r.status === 'failed') failedBySuite.set(r.suite, (failedBySuite.get(r.suite) ?? 0) + 1);
   if (failedBySuite.size > 0) {
