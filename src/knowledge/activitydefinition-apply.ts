@@ -9,6 +9,7 @@ import { artifactLabel, createApplyEnvironment, type ApplyEnvironment, type Appl
 import type { ApplyInput } from './apply-input.ts';
 import { applyDynamicValues, type DynamicValue } from './dynamic-values.ts';
 import type { ExpressionSite } from './expressions.ts';
+import { copyJson } from './json-copy.ts';
 import { buildRequest, type RequestContext } from './request-builders.ts';
 
 /**
@@ -25,7 +26,8 @@ export interface ActivityApplyExtras {
 }
 
 /**
- * Applies an ActivityDefinition within an apply environment (used by PlanDefinition `$apply` too).
+ * Applies an ActivityDefinition within an apply environment (used by PlanDefinition `$apply` too). The request
+ * may share objects with `ad`; the `$apply` entry points copy their finished result.
  * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export function applyActivity(ad: ActivityDefinition, environment: ApplyEnvironment, extras: ActivityApplyExtras = {}): Resource {
@@ -53,5 +55,7 @@ export function applyActivity(ad: ActivityDefinition, environment: ApplyEnvironm
  * @see https://hl7.org/fhir/R4/activitydefinition-operation-apply.html
  */
 export function applyActivityDefinition(ad: ActivityDefinition, input: ApplyInput, options: ApplyOptions): Resource {
-  return applyActivity(ad, createApplyEnvironment(input, options));
+  const request = applyActivity(ad, createApplyEnvironment(input, options));
+  // The request may share objects with the (frozen) definition: the caller gets its own copy unless it waives it.
+  return options.mayShareArtifacts === true ? request : copyJson(request);
 }

@@ -22,6 +22,11 @@ export interface ApplyOptions {
   readonly deadline: number;
   /** The instant recorded as `created` / `authoredOn` (default: now). */
   readonly now?: string;
+  /**
+   * True when the result may share (frozen) objects with the artifacts applied: for a caller that serialises
+   * it straight away, which saves a deep copy. Default false: the result is the caller's own.
+   */
+  readonly mayShareArtifacts?: boolean;
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * The server's FHIRPath functions, swapped into parsed `@medplum/core` expression trees: `memberOf()` (which
  * medplum lacks), `matches()` on a linear-time matcher, and `replaceMatches()` refused (it would run on a
- * backtracking engine). Everything else stays medplum's.
+ * backtracking engine); names navigate through `LeanSymbolAtom` (same results, less searching). Everything
+ * else stays medplum's.
  *
  * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  * @see https://hl7.org/fhirpath/N1/#functions
  */
-import { FunctionAtom, type Atom } from '@medplum/core';
+import { FunctionAtom, SymbolAtom, type Atom } from '@medplum/core';
 import { LinearMatchesAtom, RefusedFunctionAtom } from './fhirpath-matches.ts';
 import { isAtom, MemberOfAtom } from './fhirpath-memberof.ts';
+import { LeanSymbolAtom } from './fhirpath-symbol.ts';
 
 function replacement(name: string, args: readonly Atom[]): Atom | undefined {
   switch (name) {
@@ -29,6 +31,7 @@ function replacement(name: string, args: readonly Atom[]): Atom | undefined {
  * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function withServerFunctions(atom: Atom): Atom {
+  if (atom instanceof SymbolAtom) return atom instanceof LeanSymbolAtom ? atom : new LeanSymbolAtom(atom.name);
   if (atom instanceof FunctionAtom) {
     const args = atom.args.map(withServerFunctions);
     const swapped = replacement(atom.name, args);

@@ -13,7 +13,8 @@ function conceptText(concept: CodeableConcept): string | undefined {
 }
 
 /**
- * The Goal a PlanDefinition goal proposes for the subject.
+ * The Goal a PlanDefinition goal proposes for the subject (it may share objects with `goal`; `$apply` copies
+ * its whole result once at the end).
  * @see https://hl7.org/fhir/R4/plandefinition.html#12.18.3.4
  */
 export function goalResource(goal: PlanDefinitionGoal, id: string, subject: Reference): Goal {
@@ -47,5 +48,5 @@ export function goalResource(goal: PlanDefinitionGoal, id: string, subject: Refe
   if (goal.start !== undefined) result.startCodeableConcept = goal.start;
   if (targets.length > 0) result.target = targets;
   if (notes.length > 0) result.note = notes;
-  return structuredClone(result);
+  return result;
 }

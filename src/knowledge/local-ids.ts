@@ -8,6 +8,8 @@
 
 /** Longest id FHIR allows. */
 const MAX_ID_LENGTH = 64;
+/** An id made of id characters only (then it needs no rewriting). */
+const VALID_ID = /^[A-Za-z0-9\-.]+$/;
 
 /**
  * Hands out unique ids within one container.
@@ -18,7 +20,8 @@ export class LocalIds {
 
   /** A valid, unused id as close to `preferred` as possible. */
   allocate(preferred: string): string {
-    const base = preferred.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, MAX_ID_LENGTH - 6) || 'r';
+    const base =
+      preferred.length <= MAX_ID_LENGTH - 6 && VALID_ID.test(preferred) ? preferred : preferred.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, MAX_ID_LENGTH - 6) || 'r';
     let id = base;
     for (let n = 2; this.used.has(id); n++) id = `${base}-${n}`;
     this.used.add(id);

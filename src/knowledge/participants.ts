@@ -33,6 +33,24 @@ const UNROLED_TYPE: Readonly<Record<string, string>> = {
   device: 'Device',
 };
 
+/** `<resource type>:<JSON of the role>` keys, built once per (frozen) role object and resource type. */
+const participantKeys = new WeakMap<CodeableConcept, Map<string, string>>();
+
+function participantKey(resourceType: string, role: CodeableConcept): string {
+  if (typeof role !== 'object' || role === null) return `${resourceType}:${JSON.stringify(role)}`;
+  let byType = participantKeys.get(role);
+  if (byType === undefined) {
+    byType = new Map();
+    participantKeys.set(role, byType);
+  }
+  let key = byType.get(resourceType);
+  if (key === undefined) {
+    key = `${resourceType}:${JSON.stringify(role)}`;
+    byType.set(resourceType, key);
+  }
+  return key;
+}
+
 function roleText(role: CodeableConcept): string | undefined {
   return role.text ?? role.coding?.find((c) => c.display !== undefined)?.display ?? role.coding?.[0]?.code;
 }
@@ -63,17 +81,16 @@ export class ParticipantResources {
       const display = role === undefined ? type : (roleText(role) ?? type);
       return { type: (UNROLED_TYPE[type] ?? 'Practitioner') as Reference['type'], display };
     }
-    const key = `${resourceType}:${JSON.stringify(role)}`;
+    const key = participantKey(resourceType, role);
     let resource = this.byKey.get(key);
     if (resource === undefined) {
       const id = this.ids.allocate(`${resourceType}-${role.coding?.[0]?.code ?? this.byKey.size + 1}`);
-      const copy = structuredClone(role);
       resource =
         resourceType === 'PractitionerRole'
-          ? { resourceType, id, code: [copy] }
+          ? { resourceType, id, code: [role] }
           : resourceType === 'RelatedPerson'
-            ? { resourceType, id, patient: { reference: this.subject.reference }, relationship: [copy] }
-            : { resourceType, id, type: copy };
+            ? { resourceType, id, patient: { reference: this.subject.reference }, relationship: [role] }
+            : { resourceType, id, type: role };
       this.byKey.set(key, resource);
     }
     const display = roleText(role);

@@ -35,6 +35,7 @@ import { canonicalOf } from './canonical.ts';
 import { applyDynamicValues } from './dynamic-values.ts';
 import { evaluateCondition, type ExpressionSite } from './expressions.ts';
 import { goalResource } from './goals.ts';
+import { copyJson } from './json-copy.ts';
 import { MAX_APPLIED_ACTIONS, MAX_PLAN_NESTING_DEPTH } from './limits.ts';
 import { LocalIds } from './local-ids.ts';
 import { ParticipantResources, type ParticipantDefinition } from './participants.ts';
@@ -63,7 +64,8 @@ type Draft = Record<string, unknown>;
 
 function compact(draft: Draft): Draft {
   const out: Draft = {};
-  for (const [key, value] of Object.entries(draft)) {
+  for (const key in draft) {
+    const value = draft[key];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     out[key] = value;
   }
@@ -93,6 +95,24 @@ function copiedElements(action: PlanDefinitionAction): Draft {
   };
 }
 
+/** The static parts of the RequestGroup action of a PlanDefinition action: what it copies, what it behaves like. */
+interface ActionTemplate {
+  readonly copied: Draft;
+  readonly behaviours: Draft;
+}
+
+/** Templates per (frozen, immutable) PlanDefinition action object: built once per stored version. */
+const templates = new WeakMap<PlanDefinitionAction, ActionTemplate>();
+
+function templateOf(action: PlanDefinitionAction): ActionTemplate {
+  let template = templates.get(action);
+  if (template === undefined) {
+    template = { copied: compact(copiedElements(action)), behaviours: compact(behaviours(action)) };
+    if (typeof action === 'object' && action !== null) templates.set(action, template);
+  }
+  return template;
+}
+
 function behaviours(action: PlanDefinitionAction): Draft {
   return {
     type: action.type,
@@ -120,28 +140,29 @@ function goalsOf(action: PlanDefinitionAction, scope: PlanScope): Reference[] {
 /** A proposed Task standing for an action that has neither a definition nor sub-actions (rule rqg-1). */
 function actionTask(action: PlanDefinitionAction, state: ApplyState, goals: readonly Reference[]): Resource {
   const { environment } = state;
-  return structuredClone(
-    compact({
-      resourceType: 'Task',
-      extension: goals.map((goal) => ({ url: PERTAINS_TO_GOAL_URL, valueReference: goal })),
-      status: 'draft',
-      intent: 'proposal',
-      priority: action.priority,
-      code: action.code?.[0],
-      description: action.title ?? action.description ?? action.textEquivalent,
-      for: environment.subjectReference,
-      encounter: environment.encounter,
-      authoredOn: environment.now,
-      requester: environment.requester,
-    }),
-  ) as unknown as Resource;
+  return compact({
+    resourceType: 'Task',
+    extension: goals.map((goal) => ({ url: PERTAINS_TO_GOAL_URL, valueReference: goal })),
+    status: 'draft',
+    intent: 'proposal',
+    priority: action.priority,
+    code: action.code?.[0],
+    description: action.title ?? action.description ?? action.textEquivalent,
+    for: environment.subjectReference,
+    encounter: environment.encounter,
+    authoredOn: environment.now,
+    requester: environment.requester,
+  }) as unknown as Resource;
 }
 
 /** Adds a generated resource to the container under a readable id; returns its local reference. */
 function contain(state: ApplyState, resource: Resource, preferredId: string): Reference {
   const id = state.ids.allocate(preferredId);
-  const { resourceType, ...rest } = resource;
-  state.generated.push({ resourceType, id, ...rest } as Resource);
+  // As { resourceType, id, ...rest }: the allocated id second (a resource's own id, if any, still wins).
+  const source = resource as unknown as Record<string, unknown>;
+  const placed: Record<string, unknown> = { resourceType: resource.resourceType, id };
+  for (const key in source) if (key !== 'resourceType') placed[key] = source[key];
+  state.generated.push(placed as unknown as Resource);
   return { reference: `#${id}` };
 }
 
@@ -186,7 +207,7 @@ function applyDefinition(action: PlanDefinitionAction, location: string, scope: 
 }
 
 function applyAction(action: PlanDefinitionAction, location: string, scope: PlanScope, state: ApplyState, depth: number): RequestGroupAction | undefined {
-  checkDeadline(state.environment, `applying action "${action.id ?? location}"`);
+  if (Date.now() > state.environment.deadline) checkDeadline(state.environment, `applying action "${action.id ?? location}"`);
   state.counter.actions += 1;
   if (state.counter.actions > MAX_APPLIED_ACTIONS) throw tooCostly(`$apply stopped after ${MAX_APPLIED_ACTIONS} actions (MAX_APPLIED_ACTIONS)`);
 
@@ -223,9 +244,14 @@ function applyAction(action: PlanDefinitionAction, location: string, scope: Plan
     resource = definition?.reference;
   }
 
-  const built = structuredClone(
-    compact({ ...copiedElements(action), participant, ...behaviours(action), resource, action: subActions }),
-  ) as RequestGroupAction;
+  // Same elements, in the same order, as compact({ ...copiedElements, participant, ...behaviours, resource, action }).
+  const template = templateOf(action);
+  const draft: Draft = { ...template.copied };
+  if (participant.length > 0) draft.participant = participant;
+  Object.assign(draft, template.behaviours);
+  if (resource !== undefined) draft.resource = resource;
+  if (subActions !== undefined && subActions.length > 0) draft.action = subActions;
+  const built = draft as RequestGroupAction;
   if (definition?.dynamicValuesApplied === true || action.dynamicValue === undefined) return built;
   return applyDynamicValues(
     built,
@@ -253,19 +279,36 @@ function actionIds(actions: readonly RequestGroupAction[], out: Set<string>): Se
   return out;
 }
 
-/** The actions without `relatedAction`s that point at an action left out. */
+/** True when every relatedAction of the action points at an action kept (so none would be dropped). */
+function relationsKept(action: RequestGroupAction, kept: ReadonlySet<string>): boolean {
+  const related = action.relatedAction;
+  if (related === undefined) return true;
+  if (related.length === 0) return false;
+  for (const r of related) if (r.actionId === undefined || !kept.has(r.actionId)) return false;
+  return true;
+}
+
+/**
+ * The actions without `relatedAction`s that point at an action left out. Actions with nothing to drop (the
+ * usual case) are returned as they are.
+ */
 function withoutDanglingRelations(actions: readonly RequestGroupAction[], kept: ReadonlySet<string>): RequestGroupAction[] {
-  return actions.map((action) => {
-    const relatedAction = action.relatedAction?.filter((r) => r.actionId !== undefined && kept.has(r.actionId));
+  let changed: RequestGroupAction[] | undefined;
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i];
     const nested = action.action === undefined ? undefined : withoutDanglingRelations(action.action, kept);
+    if (nested === action.action && relationsKept(action, kept)) continue;
+    const relatedAction = action.relatedAction?.filter((r) => r.actionId !== undefined && kept.has(r.actionId));
     const out: Draft = {};
     for (const [key, value] of Object.entries(action)) {
       if (key === 'relatedAction') {
         if (relatedAction !== undefined && relatedAction.length > 0) out.relatedAction = relatedAction;
       } else out[key] = key === 'action' ? nested : value;
     }
-    return out as RequestGroupAction;
-  });
+    changed ??= actions.slice();
+    changed[i] = out as RequestGroupAction;
+  }
+  return changed ?? (actions as RequestGroupAction[]);
 }
 
 function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): RequestGroup {
@@ -341,5 +384,6 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
     goal: state.goals.map((goal) => ({ reference: `#${goal.id}` })),
     activity: [{ reference: { reference: `#${requestGroupId}` } }],
   });
-  return structuredClone(carePlan) as unknown as CarePlan;
+  // Drafts share objects with the (frozen) artifacts and with each other: one copy makes the result its own.
+  return (options.mayShareArtifacts === true ? carePlan : copyJson(carePlan)) as unknown as CarePlan;
 }

@@ -52,7 +52,8 @@ type Draft = Record<string, unknown>;
 /** The object without its undefined properties (and without empty lists). */
 function compact(draft: Draft): Draft {
   const out: Draft = {};
-  for (const [key, value] of Object.entries(draft)) {
+  for (const key in draft) {
+    const value = draft[key];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     out[key] = value;
   }
@@ -223,7 +224,8 @@ export function isSupportedKind(kind: string | undefined): kind is RequestKind {
 
 /**
  * The request an ActivityDefinition describes, before dynamic values; a 422 for an unsupported `kind` or a
- * request type whose required element the definition cannot fill. The result shares no object with `ad`.
+ * request type whose required element the definition cannot fill. The result may share objects with `ad`
+ * (a frozen index entry): callers copy the finished result once (`copyJson`) instead of every draft.
  * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export function buildRequest(ad: ActivityDefinition, ctx: RequestContext): Resource {
@@ -234,6 +236,5 @@ export function buildRequest(ad: ActivityDefinition, ctx: RequestContext): Resou
       expression: 'ActivityDefinition.kind',
     });
   }
-  // Definitions may be frozen index entries: the request gets its own copies.
-  return structuredClone(compact(BUILDERS[kind](ad, ctx))) as unknown as Resource;
+  return compact(BUILDERS[kind](ad, ctx)) as unknown as Resource;
 }

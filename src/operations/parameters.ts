@@ -36,8 +36,34 @@ const PRIMITIVE_VALUE: Readonly<Record<string, string>> = {
   uuid: 'valueUuid',
 };
 
+/** What decoding needs from a definition, derived once per definition object (definitions never change). */
+interface InputIndex {
+  /** Input parameters by name (the first declaration of a name). */
+  readonly byName: ReadonlyMap<string, OperationDefinitionParameter>;
+  /** Input parameters that may appear at most once. */
+  readonly single: readonly OperationDefinitionParameter[];
+}
+
+const inputIndexes = new WeakMap<OperationDefinition, InputIndex>();
+
+function inputIndex(definition: OperationDefinition): InputIndex {
+  let index = inputIndexes.get(definition);
+  if (index === undefined) {
+    const byName = new Map<string, OperationDefinitionParameter>();
+    const single: OperationDefinitionParameter[] = [];
+    for (const p of definition.parameter ?? []) {
+      if (p.use !== 'in') continue;
+      if (p.name !== undefined && !byName.has(p.name)) byName.set(p.name, p);
+      if (p.max === '1') single.push(p);
+    }
+    index = { byName, single };
+    inputIndexes.set(definition, index);
+  }
+  return index;
+}
+
 function inputDefinition(definition: OperationDefinition, name: string): OperationDefinitionParameter | undefined {
-  return definition.parameter?.find((p) => p.use === 'in' && p.name === name);
+  return inputIndex(definition).byName.get(name);
 }
 
 function typedFromString(param: OperationDefinitionParameter, raw: string): ParametersParameter {
@@ -76,13 +102,21 @@ function typedFromString(param: OperationDefinitionParameter, raw: string): Para
   }
 }
 
+function hasRepeatedName(parameters: readonly ParametersParameter[]): boolean {
+  for (let i = 1; i < parameters.length; i++) {
+    for (let j = 0; j < i; j++) if (parameters[i].name === parameters[j].name) return true;
+  }
+  return false;
+}
+
 function checkCardinality(definition: OperationDefinition, parameters: readonly ParametersParameter[]): void {
+  // Few parameters, usually all distinct: the counting only runs when a name repeats.
+  if (parameters.length < 2 || (parameters.length <= 32 && !hasRepeatedName(parameters))) return;
   const counts = new Map<string, number>();
   for (const p of parameters) counts.set(p.name as string, (counts.get(p.name as string) ?? 0) + 1);
-  for (const param of definition.parameter ?? []) {
-    if (param.use !== 'in') continue;
+  for (const param of inputIndex(definition).single) {
     const n = counts.get(param.name as string) ?? 0;
-    if (param.max === '1' && n > 1) {
+    if (n > 1) {
       throw badRequest(`Parameter ${param.name} may appear only once, got ${n}`, { expression: param.name });
     }
   }

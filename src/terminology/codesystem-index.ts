@@ -65,6 +65,9 @@ export class CodeSystemIndex {
   readonly flags: Uint8Array;
   readonly roots: Int32Array;
   private text: TextIndex | undefined;
+  /** Stated status per concept, filled on first use of each concept (`statusKnown` marks the filled ones). */
+  private statuses: (string | undefined)[] | undefined;
+  private statusKnown: Uint8Array | undefined;
 
   constructor(resource: CodeSystem) {
     this.resource = resource;
@@ -219,6 +222,12 @@ export class CodeSystemIndex {
     return -1;
   }
 
+  /** The first parent of concept `i` (as `parents(i)[0]`), or -1; allocates nothing. */
+  firstParent(i: number): number {
+    const start = this.parentStart[i];
+    return start === this.parentStart[i + 1] ? -1 : this.parentList[start];
+  }
+
   /** Parents of concept `i`. */
   parents(i: number): Int32Array {
     return this.parentList.subarray(this.parentStart[i], this.parentStart[i + 1]);
@@ -296,6 +305,42 @@ export class CodeSystemIndex {
   meaningOf(code: string): string {
     return this.propertyMeaning.get(code) ?? code;
   }
+
+  /**
+   * The concept's stated status: its `status` property, else `deprecated` / `inactive` / `retired` from a
+   * true boolean property, else its standards-status extension. Computed once per concept.
+   */
+  conceptStatus(i: number): string | undefined {
+    const known = (this.statusKnown ??= new Uint8Array(this.size));
+    const statuses = (this.statuses ??= new Array<string | undefined>(this.size));
+    if (known[i] === 0) {
+      statuses[i] = this.statedStatus(i);
+      known[i] = 1;
+    }
+    return statuses[i];
+  }
+
+  private statedStatus(i: number): string | undefined {
+    const concept = this.concepts[i];
+    for (const p of concept.property ?? []) {
+      if (this.meaningOf(p.code) === 'status') return statusText(p);
+    }
+    for (const p of concept.property ?? []) {
+      const m = this.meaningOf(p.code);
+      const v = statusText(p);
+      if (m === 'deprecated' && v === 'true') return 'deprecated';
+      if (m === 'inactive' && v === 'true') return 'inactive';
+      if (m === 'retired' && v === 'true') return 'retired';
+    }
+    const ext = concept.extension?.find((e) => e.url === STANDARDS_STATUS);
+    return ext?.valueCode ?? ext?.valueString;
+  }
+}
+
+/** A property value as text (as the provider reports it). */
+function statusText(p: CodeSystemConceptProperty): string | undefined {
+  const v = propertyValue(p);
+  return v === undefined ? undefined : String(v);
 }
 
 const cache = new WeakMap<CodeSystem, CodeSystemIndex>();

@@ -121,6 +121,7 @@ export class TxContext {
    */
   determineVersion(url: string, version: string | undefined, valueSet = false): string | undefined {
     const rules = this.params.rulesFor(url, valueSet);
+    if (rules.length === 0) return version !== undefined && version !== '' ? version : undefined;
     const override = rules.find((r) => r.mode === 'override');
     if (override !== undefined) return override.version;
     if (version !== undefined && version !== '') return version;
@@ -133,6 +134,7 @@ export class TxContext {
   /** The version rule that decided `determineVersion`, if any. */
   ruleApplied(url: string, version: string | undefined, valueSet = false): VersionRule | undefined {
     const rules = this.params.rulesFor(url, valueSet);
+    if (rules.length === 0) return undefined;
     const override = rules.find((r) => r.mode === 'override');
     if (override !== undefined) return override;
     if (version !== undefined && version !== '') return undefined;
@@ -206,13 +208,14 @@ export class TxContext {
   supplementsFor(cs: CodeSystem): CodeSystem[] {
     const url = cs.url ?? '';
     const out: CodeSystem[] = [];
-    const stated = new Set([...this.params.supplements, ...this.requiredSupplements]);
+    let stated: Set<string> | undefined;
     for (const layer of this.layers) {
       for (const s of layer.findSupplements?.({ url }) ?? []) {
         const target = s.supplements ?? '';
         const bar = target.indexOf('|');
         if (bar >= 0 && cs.version !== undefined && target.substring(bar + 1) !== cs.version) continue;
         const langPack = (s.extension ?? []).some((e) => e.url === SUPPLEMENT_TYPE && (e.valueCode ?? e.valueString) === 'lang-pack');
+        stated ??= new Set([...this.params.supplements, ...this.requiredSupplements]);
         const isStated = stated.has(s.url ?? '') || stated.has(canonicalOf(s));
         if ((langPack || isStated) && !out.includes(s)) out.push(s);
       }
@@ -244,6 +247,7 @@ export class TxContext {
 
   /** Records which required supplements a provider in use applies. */
   noteSupplementsOf(provider: { supplements: readonly CodeSystem[] }): void {
+    if (this.params.supplements.size === 0 && this.requiredSupplements.size === 0) return;
     for (const req of [...this.params.supplements, ...this.requiredSupplements]) {
       if (provider.supplements.some((s) => s.url === req || canonicalOf(s) === req)) this.usedSupplements.add(req);
     }
@@ -251,6 +255,7 @@ export class TxContext {
 
   /** Required supplements (request or value set) that no code system in use applied. */
   missingSupplements(): string[] {
+    if (this.params.supplements.size === 0 && this.requiredSupplements.size === 0) return [];
     return [...new Set([...this.params.supplements, ...this.requiredSupplements])].filter((s) => !this.usedSupplements.has(s));
   }
 

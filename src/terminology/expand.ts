@@ -95,7 +95,6 @@ export interface Entry extends ValueSetExpansionContains {
 
 /** A collected code (the entry is built when it is on the page). */
 interface CodeRecord {
-  key: string;
   system: string;
   version?: string;
   code: string;
@@ -106,7 +105,6 @@ interface CodeRecord {
   vsConcept?: { display?: string; designation?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] }[]; extension?: Extension[] };
   /** A ready entry (imported value sets). */
   entry?: Entry;
-  parent?: CodeRecord;
   children?: CodeRecord[];
   vsLanguage?: string;
 }
@@ -178,6 +176,64 @@ class ExpansionParameters {
   }
 }
 
+/**
+ * The collected codes by key — `system~code`, or `system~version~code` when versions are told apart — held
+ * as system (or `system~version`) → code → record, so that no key string is built per code. That is the same
+ * map as one keyed by the joined string as long as systems and versions hold no `~`; the first one that does
+ * turns it into that joined-key map.
+ */
+class RecordMap {
+  private readonly byPrefix = new Map<string, Map<string, CodeRecord>>();
+  private joined: Map<string, CodeRecord> | undefined;
+
+  get(prefix: string, code: string, safe: boolean): CodeRecord | undefined {
+    if (!safe) this.join();
+    if (this.joined !== undefined) return this.joined.get(`${prefix}~${code}`);
+    return this.byPrefix.get(prefix)?.get(code);
+  }
+
+  set(prefix: string, code: string, safe: boolean, record: CodeRecord): void {
+    if (!safe) this.join();
+    if (this.joined !== undefined) {
+      this.joined.set(`${prefix}~${code}`, record);
+      return;
+    }
+    let codes = this.byPrefix.get(prefix);
+    if (codes === undefined) {
+      codes = new Map();
+      this.byPrefix.set(prefix, codes);
+    }
+    codes.set(code, record);
+  }
+
+  private join(): void {
+    if (this.joined !== undefined) return;
+    const joined = new Map<string, CodeRecord>();
+    for (const [prefix, codes] of this.byPrefix) for (const [code, record] of codes) joined.set(`${prefix}~${code}`, record);
+    this.joined = joined;
+  }
+}
+
+/** Elements of the value set an expansion never repeats. */
+const DROPPED_ALWAYS: ReadonlySet<string> = new Set(['id', 'meta', 'text']);
+/** … and those it leaves out unless `includeDefinition` is true. */
+const DROPPED_WITHOUT_DEFINITION: ReadonlySet<string> = new Set([
+  ...DROPPED_ALWAYS, 'purpose', 'compose', 'description', 'contact', 'copyright', 'publisher', 'extension', 'contained',
+]);
+
+let lastMs = -1;
+let lastIso = '';
+
+/** The current time as an ISO 8601 instant (formatted once per millisecond). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 /** Thrown internally when a paged expansion has collected enough codes (a shared sentinel: no stack to build). */
 const PAGE_FILLED = Object.freeze({ pageFilled: true });
 
@@ -192,7 +248,7 @@ export class ValueSetExpander {
   private readonly limit: number;
   private readonly topLevel: boolean;
   private readonly params: ExpansionParameters = new ExpansionParameters();
-  private readonly records = new Map<string, CodeRecord>();
+  private readonly records = new RecordMap();
   private readonly fullList: CodeRecord[] = [];
   private readonly rootList: CodeRecord[] = [];
   private readonly excluded = new Set<string>();
@@ -215,6 +271,8 @@ export class ValueSetExpander {
   private offset = -1;
   private valueSet!: ValueSet;
   private textFilter: string | undefined;
+  /** True once entries came from elsewhere (imported value sets, a stored expansion): their shape is not known. */
+  private foreignEntries = false;
 
   constructor(ctx: TxContext, options: ExpandOptions = {}) {
     this.ctx = ctx;
@@ -226,6 +284,14 @@ export class ValueSetExpander {
 
   private key(system: string, version: string | undefined, code: string): string {
     return this.doingVersion && !this.versionsMatch ? `${system}~${version ?? ''}~${code}` : `${system}~${code}`;
+  }
+
+  /** The record with the key of (system, version, code), if collected. */
+  private recordOf(system: string, version: string | undefined, code: string): CodeRecord | undefined {
+    if (this.doingVersion && !this.versionsMatch) {
+      return this.records.get(`${system}~${version ?? ''}`, code, !system.includes('~') && !(version ?? '').includes('~'));
+    }
+    return this.records.get(system, code, !system.includes('~'));
   }
 
   /** Expands a value set; returns a new ValueSet with an expansion (R4 form). */
@@ -251,22 +317,15 @@ export class ValueSetExpander {
     }
     this.textFilter = p.filter !== undefined && p.filter.trim() !== '' ? p.filter : undefined;
 
-    const result: ValueSet = { ...vs };
-    delete result.id;
-    delete result.meta;
-    delete result.text;
-    if (!p.includeDefinition) {
-      delete result.purpose;
-      delete result.compose;
-      delete result.description;
-      delete result.contact;
-      delete result.copyright;
-      delete result.publisher;
-      delete result.extension;
-      delete result.contained;
-    }
+    // The value set's elements but those an expansion leaves out, in order (copied, not deleted: an object
+    // with deleted keys turns slow for the spread and serialisation that follow).
+    const dropped = p.includeDefinition ? DROPPED_ALWAYS : DROPPED_WITHOUT_DEFINITION;
+    const result = {} as Record<string, unknown>;
+    const source = vs as unknown as Record<string, unknown>;
+    for (const key of Object.keys(source)) if (!dropped.has(key)) result[key] = source[key];
     if (vs.expansion !== undefined && vs.compose === undefined) {
-      return { ...result, expansion: vs.expansion };
+      this.foreignEntries = true;
+      return { ...result, expansion: vs.expansion } as ValueSet;
     }
     if (this.topLevel) {
       this.count = p.count;
@@ -308,7 +367,7 @@ export class ValueSetExpander {
       });
     }
 
-    const exp: ValueSetExpansion = { identifier: `urn:uuid:${randomUUID()}`, timestamp: new Date().toISOString() };
+    const exp: ValueSetExpansion = { identifier: `urn:uuid:${randomUUID()}`, timestamp: isoNow() };
     if (this.topLevel && this.ctx.params.offset > -1) exp.offset = this.ctx.params.offset;
     const total = this.light ? this.lightCount : this.fullList.length;
     if (!this.totalOff) exp.total = total;
@@ -339,10 +398,18 @@ export class ValueSetExpander {
         ...this.unclosedReasons.map((r) => ({ url: 'http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason', valueString: r })),
       ];
     }
-    return { ...result, expansion: exp };
+    return { ...result, expansion: exp } as ValueSet;
   }
 
   private readonly usedRules = new Set<unknown>();
+
+  /**
+   * True when every entry of the last `expand` was built here: a fresh object, in R4 form except for R5
+   * `property` elements, with `contains` last.
+   */
+  get ownsEntries(): boolean {
+    return !this.foreignEntries;
+  }
 
   private tooCostly(source: string): Error {
     return txError(422, {
@@ -527,6 +594,7 @@ export class ValueSetExpander {
 
   /** Expands an imported value set (a nested expander; cycles are reported). */
   private expandImport(u: string, vs: ValueSet, exclude: boolean): { vs: ValueSet; codes: Map<string, Entry> } {
+    this.foreignEntries = true;
     const target = this.findImported(u, vs, exclude);
     const inner = new ValueSetExpander(this.ctx, { stack: [...this.stack, vurl(vs)], limit: Math.max(this.limit, this.ctx.maxExpansionSize) });
     const expanded = inner.expand(target);
@@ -624,10 +692,9 @@ export class ValueSetExpander {
         const system = e.system ?? '';
         const code = e.code ?? '';
         if (this.passesImports(rest, system, code) && !this.isExcluded(system, e.version, code)) {
-          const key = this.key(system, e.version, code);
-          if (!this.records.has(key)) {
+          if (this.recordOf(system, e.version, code) === undefined) {
             const { contains: _c, ...flat } = e;
-            this.addRecord({ key, system, version: e.version, code, entry: flat }, undefined);
+            this.addRecord({ system, version: e.version, code, entry: flat }, undefined);
           }
         }
         for (const c of e.contains ?? []) add(c);
@@ -662,10 +729,7 @@ export class ValueSetExpander {
       return;
     }
     if (filters.length > 0) {
-      const parentOf = (c: number): CodeRecord | undefined => {
-        const ps = provider.parents(c);
-        return ps.length > 0 ? this.records.get(this.key(provider.url, provider.version, provider.code(ps[0]))) : undefined;
-      };
+      const parentOf = (c: number): CodeRecord | undefined => this.parentRecord(provider, c);
       const visit = (c: number): boolean | void => {
         this.ctx.checkDeadline(source);
         if (!accept(c)) return;
@@ -745,8 +809,7 @@ export class ValueSetExpander {
     }
     const code = provider.code(c);
     if (this.hasExclusions && this.isExcluded(provider.url, provider.version, code)) return undefined;
-    const key = this.key(provider.url, provider.version, code);
-    if (this.records.has(key)) {
+    if (this.recordOf(provider.url, provider.version, code) !== undefined) {
       this.canBeHierarchy = false;
       return undefined;
     }
@@ -757,16 +820,25 @@ export class ValueSetExpander {
       throw this.tooCostly(vurl(this.valueSet));
     }
     const parent = typeof parentOrResolver === 'function' ? parentOrResolver(c) : parentOrResolver;
-    const rec: CodeRecord = { key, system: provider.url, version: provider.version, code, provider, concept: c, vsConcept, vsLanguage };
+    const rec: CodeRecord = { system: provider.url, version: provider.version, code, provider, concept: c, vsConcept, vsLanguage };
     this.addRecord(rec, parent);
     return rec;
   }
 
+  /** The record of a concept's first parent, if collected. */
+  private parentRecord(provider: CodeSystemProvider, c: number): CodeRecord | undefined {
+    const parent = provider.firstParent(c);
+    return parent < 0 ? undefined : this.recordOf(provider.url, provider.version, provider.code(parent));
+  }
+
   private addRecord(rec: CodeRecord, parent: CodeRecord | undefined): void {
-    this.records.set(rec.key, rec);
+    if (this.doingVersion && !this.versionsMatch) {
+      this.records.set(`${rec.system}~${rec.version ?? ''}`, rec.code, !rec.system.includes('~') && !(rec.version ?? '').includes('~'), rec);
+    } else {
+      this.records.set(rec.system, rec.code, !rec.system.includes('~'), rec);
+    }
     this.fullList.push(rec);
     if (parent !== undefined) {
-      rec.parent = parent;
       (parent.children ??= []).push(rec);
     } else {
       this.rootList.push(rec);
@@ -874,6 +946,43 @@ export class ValueSetExpander {
     }
     const csExt = provider.extensions(c);
     const vsExt = rec.vsConcept?.extension ?? [];
+    if (csExt.length > 0 || vsExt.length > 0) this.addExtensions(e, csExt, vsExt);
+    const langs = p.workingLanguages()?.withWildcard();
+    const own = provider.display(c);
+    if (rec.vsConcept === undefined && langs === undefined && own !== undefined && !p.includeDesignations) {
+      // Without languages the preferred designation is the concept's own display, which comes first.
+      if (own !== '') e.display = own;
+      this.addProperties(e, provider, c);
+      return e;
+    }
+    // A display given by the value set comes first: it is the display in the context of this value set.
+    const vsDisplay = rec.vsConcept?.display?.trim();
+    const list = new DisplayList(
+      vsDisplay !== undefined ? [{ language: rec.vsLanguage ?? this.valueSet.language ?? provider.language, value: vsDisplay, isDisplay: true }, ...provider.designations(c)] : provider.designations(c),
+      provider.language,
+    );
+    for (const d of rec.vsConcept?.designation ?? []) {
+      list.add({ language: d.language, use: d.use, value: d.value, extension: d.extension });
+    }
+    const pref = list.preferred(langs);
+    if (pref !== undefined && pref.value !== '') e.display = pref.value;
+    if (p.includeDesignations) {
+      for (const d of list.designations) {
+        if (d === pref || !this.useDesignation(d)) continue;
+        const out: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] } = { value: d.value };
+        if (d.language !== undefined) out.language = d.language;
+        if (d.use !== undefined) out.use = d.use;
+        const exts = (d.extension ?? []).filter((x) => DESIGNATION_EXTENSIONS.includes(x.url));
+        if (exts.length > 0) out.extension = exts;
+        (e.designation ??= []).push(out);
+      }
+    }
+    this.addProperties(e, provider, c);
+    return e;
+  }
+
+  /** Properties and pass-through extensions from the concept's (and the value set concept's) extensions. */
+  private addExtensions(e: Entry, csExt: readonly Extension[], vsExt: readonly Extension[]): void {
     const extValue = (list: readonly Extension[], url: string): Extension | undefined => list.find((x) => x.url === url);
     const num = (x: Extension | undefined): number | undefined => x?.valueDecimal ?? x?.valueInteger;
     const csLabel = extValue(csExt, EXT_CS_LABEL);
@@ -895,29 +1004,12 @@ export class ValueSetExpander {
     for (const ext of vsExt) {
       if (PASSED_THROUGH_VS_EXTENSIONS.includes(ext.url)) (e.extension ??= []).push(ext);
     }
-    // A display given by the value set comes first: it is the display in the context of this value set.
-    const vsDisplay = rec.vsConcept?.display?.trim();
-    const list = new DisplayList(
-      vsDisplay !== undefined ? [{ language: rec.vsLanguage ?? this.valueSet.language ?? provider.language, value: vsDisplay, isDisplay: true }, ...provider.designations(c)] : provider.designations(c),
-      provider.language,
-    );
-    for (const d of rec.vsConcept?.designation ?? []) {
-      list.add({ language: d.language, use: d.use, value: d.value, extension: d.extension });
-    }
-    const langs = p.workingLanguages()?.withWildcard();
-    const pref = list.preferred(langs);
-    if (pref !== undefined && pref.value !== '') e.display = pref.value;
-    if (p.includeDesignations) {
-      for (const d of list.designations) {
-        if (d === pref || !this.useDesignation(d)) continue;
-        const out: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] } = { value: d.value };
-        if (d.language !== undefined) out.language = d.language;
-        if (d.use !== undefined) out.use = d.use;
-        const exts = (d.extension ?? []).filter((x) => DESIGNATION_EXTENSIONS.includes(x.url));
-        if (exts.length > 0) out.extension = exts;
-        (e.designation ??= []).push(out);
-      }
-    }
+  }
+
+  /** The requested properties of a concept (`property` parameters). */
+  private addProperties(e: Entry, provider: CodeSystemProvider, c: number): void {
+    const p = this.ctx.params;
+    if (p.properties.length === 0) return;
     const props = provider.properties(c);
     if (p.properties.includes('*')) {
       for (const cp of props) {
@@ -938,7 +1030,6 @@ export class ValueSetExpander {
         }
       }
     }
-    return e;
   }
 }
 
@@ -970,27 +1061,38 @@ export function versionSatisfies(criteria: string, version: string): boolean {
  *
  * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
-export function expansionToR4(vs: ValueSet): ValueSet {
+export function expansionToR4(vs: ValueSet, options: { readonly ownedEntries?: boolean } = {}): ValueSet {
   const exp = vs.expansion as (ValueSetExpansion & { property?: { code: string; uri?: string }[] }) | undefined;
   if (exp === undefined) return vs;
+  const owned = options.ownedEntries === true;
+  const convertOwned = (list: Entry[]): Entry[] => {
+    // Entries and lists built for this request, in R4 form but for `property` (and `contains` last): converted in place.
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c.property !== undefined) list[i] = convertEntry(c) as Entry;
+      else if (c.contains !== undefined) convertOwned(c.contains);
+    }
+    return list;
+  };
   const convertContains = (list: readonly Entry[] | undefined): ValueSetExpansionContains[] | undefined =>
-    list?.map((c) => {
-      const { property, contains, ...rest } = c;
-      const out: ValueSetExpansionContains = { ...rest };
-      if (property !== undefined && property.length > 0) {
-        out.extension = [
-          ...(rest.extension ?? []),
-          ...property.map((p) => {
-            const [vn, v] = valueOf(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'code')));
-            const value: Extension = { url: 'value' };
-            if (vn !== undefined) (value as unknown as Record<string, unknown>)[vn] = v;
-            return { url: EXT_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, value] };
-          }),
-        ];
-      }
-      if (contains !== undefined) out.contains = convertContains(contains);
-      return out;
-    });
+    owned && list !== undefined ? convertOwned(list as Entry[]) : list?.map(convertEntry);
+  const convertEntry = (c: Entry): ValueSetExpansionContains => {
+    const { property, contains, ...rest } = c;
+    const out: ValueSetExpansionContains = { ...rest };
+    if (property !== undefined && property.length > 0) {
+      out.extension = [
+        ...(rest.extension ?? []),
+        ...property.map((p) => {
+          const [vn, v] = valueOf(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'code')));
+          const value: Extension = { url: 'value' };
+          if (vn !== undefined) (value as unknown as Record<string, unknown>)[vn] = v;
+          return { url: EXT_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, value] };
+        }),
+      ];
+    }
+    if (contains !== undefined) out.contains = convertContains(contains);
+    return out;
+  };
   const { property, contains, ...rest } = exp;
   const out: ValueSetExpansion = { ...rest };
   if (property !== undefined && property.length > 0) {
@@ -1012,5 +1114,8 @@ export function expansionToR4(vs: ValueSet): ValueSet {
  * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function expandValueSet(ctx: TxContext, vs: ValueSet): ValueSet {
-  return expansionToR4(new ValueSetExpander(ctx, { topLevel: true }).expand(vs));
+  const expander = new ValueSetExpander(ctx, { topLevel: true });
+  const expanded = expander.expand(vs);
+  // Entries built for this request are converted where they need it rather than copied.
+  return expansionToR4(expanded, { ownedEntries: expander.ownsEntries });
 }

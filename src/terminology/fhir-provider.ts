@@ -140,10 +140,15 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
     if (concept.display !== undefined) {
       out.push({ language: this.language, use: DISPLAY_USE, value: concept.display, isDisplay: true });
     }
-    for (const d of concept.designation ?? []) {
-      const status = d.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
-      out.push({ language: d.language, use: d.use, value: d.value, extension: d.extension, status });
+    const own = concept.designation;
+    if (own !== undefined) {
+      for (let i = 0; i < own.length; i++) {
+        const d = own[i];
+        const status = d.extension === undefined ? undefined : d.extension.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+        out.push({ language: d.language, use: d.use, value: d.value, extension: d.extension, status });
+      }
     }
+    if (this.supplements.length === 0) return out;
     for (const s of this.supplementConcepts.get(concept.code) ?? EMPTY) {
       const source = s.cs.version !== undefined ? `${s.cs.url}|${s.cs.version}` : s.cs.url;
       if (s.concept.display !== undefined) {
@@ -159,7 +164,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
 
   properties(c: number): readonly CodeSystemConceptProperty[] {
     const concept = this.index.concepts[c];
-    const extra = this.supplementConcepts.get(concept.code);
+    const extra = this.supplements.length === 0 ? undefined : this.supplementConcepts.get(concept.code);
     if (extra === undefined) return concept.property ?? EMPTY;
     const out = [...(concept.property ?? [])];
     for (const s of extra) out.push(...(s.concept.property ?? []));
@@ -168,7 +173,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
 
   extensions(c: number): readonly Extension[] {
     const concept = this.index.concepts[c];
-    const extra = this.supplementConcepts.get(concept.code);
+    const extra = this.supplements.length === 0 ? undefined : this.supplementConcepts.get(concept.code);
     if (extra === undefined) return concept.extension ?? EMPTY;
     const out = [...(concept.extension ?? [])];
     for (const s of extra) out.push(...(s.concept.extension ?? []));
@@ -188,23 +193,15 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
   }
 
   conceptStatus(c: number): string | undefined {
-    const concept = this.index.concepts[c];
-    for (const p of concept.property ?? []) {
-      if (this.index.meaningOf(p.code) === 'status') return propValue(p);
-    }
-    for (const p of concept.property ?? []) {
-      const m = this.index.meaningOf(p.code);
-      const v = propValue(p);
-      if (m === 'deprecated' && v === 'true') return 'deprecated';
-      if (m === 'inactive' && v === 'true') return 'inactive';
-      if (m === 'retired' && v === 'true') return 'retired';
-    }
-    const ext = concept.extension?.find((e) => e.url === STANDARDS_STATUS);
-    return ext?.valueCode ?? ext?.valueString;
+    return this.index.conceptStatus(c);
   }
 
   parents(c: number): ArrayLike<number> {
     return this.index.parents(c);
+  }
+
+  firstParent(c: number): number {
+    return this.index.firstParent(c);
   }
 
   children(c: number): ArrayLike<number> {

@@ -4,7 +4,7 @@
  *
  * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
-import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import type { CodeSystemConceptProperty, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
 import { DisplayList } from './designations.ts';
 import { txError } from './issues.ts';
@@ -54,6 +54,7 @@ export function resolveLookupProvider(ctx: TxContext, system: string, version: s
  * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export function checkRequestedSupplements(ctx: TxContext, provider: CodeSystemProvider): void {
+  if (ctx.params.supplements.size === 0) return;
   const bound = new Set(provider.supplements.flatMap((s) => [s.url ?? '', s.version !== undefined ? `${s.url}|${s.version}` : (s.url ?? '')]));
   const missing = [...ctx.params.supplements].filter((s) => !bound.has(s));
   if (missing.length > 0) {
@@ -105,26 +106,47 @@ export function lookupCode(ctx: TxContext, input: LookupInput): Parameters {
       out.push({ name: 'designation', part });
     }
   }
-  const used = new Set(provider.supplements.map((s) => (s.version !== undefined ? `${s.url}|${s.version}` : (s.url ?? ''))));
-  for (const s of used) out.push({ name: 'used-supplement', valueCanonical: s });
-  const property = (code: string, value: ParametersParameter, description?: string): void => {
-    const part: ParametersParameter[] = [{ name: 'code', valueCode: code }, { ...value, name: 'value' }];
-    if (description !== undefined) part.push({ name: 'description', valueString: description });
-    out.push({ name: 'property', part });
-  };
-  for (const p of provider.properties(c)) {
-    if (!wants(props, p.code)) continue;
-    const { code, ...value } = p;
-    property(code, { name: 'value', ...value });
+  if (provider.supplements.length > 0) {
+    const used = new Set(provider.supplements.map((s) => (s.version !== undefined ? `${s.url}|${s.version}` : (s.url ?? ''))));
+    for (const s of used) out.push({ name: 'used-supplement', valueCanonical: s });
+  }
+  const properties = provider.properties(c);
+  for (const p of properties) {
+    if (wants(props, p.code)) out.push(propertyParameter(p.code, propertyValuePart(p)));
   }
   if (wants(props, 'parent')) {
-    for (const parent of Array.from(provider.parents(c))) property('parent', { name: 'value', valueCode: provider.code(parent) }, provider.display(parent));
+    const parents = provider.parents(c);
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i];
+      out.push(propertyParameter('parent', { name: 'value', valueCode: provider.code(parent) }, provider.display(parent)));
+    }
   }
   if (wants(props, 'child')) {
-    for (const child of Array.from(provider.children(c))) property('child', { name: 'value', valueCode: provider.code(child) }, provider.display(child));
+    const children = provider.children(c);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      out.push(propertyParameter('child', { name: 'value', valueCode: provider.code(child) }, provider.display(child)));
+    }
   }
-  if (wants(props, 'inactive') && !provider.properties(c).some((p) => p.code === 'inactive')) {
-    property('inactive', { name: 'value', valueBoolean: provider.isInactive(c) });
+  if (wants(props, 'inactive') && !properties.some((p) => p.code === 'inactive')) {
+    out.push(propertyParameter('inactive', { name: 'value', valueBoolean: provider.isInactive(c) }));
   }
   return { resourceType: 'Parameters', parameter: out };
+}
+
+/** A `property` output parameter; `value` is a fresh `{ name: 'value', value[x] }` part. */
+function propertyParameter(code: string, value: ParametersParameter, description?: string): ParametersParameter {
+  const part: ParametersParameter[] = [{ name: 'code', valueCode: code }, value];
+  if (description !== undefined) part.push({ name: 'description', valueString: description });
+  return { name: 'property', part };
+}
+
+/** The value part of a concept property: `name` first, then every element of the property but `code`. */
+function propertyValuePart(p: CodeSystemConceptProperty): ParametersParameter {
+  const value: Record<string, unknown> = { name: 'value' };
+  const source = p as unknown as Record<string, unknown>;
+  for (const key in source) {
+    if (key !== 'code' && key !== 'name' && Object.hasOwn(source, key)) value[key] = source[key];
+  }
+  return value as unknown as ParametersParameter;
 }

@@ -123,8 +123,24 @@ export type MessageId = keyof typeof MESSAGES;
  * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function formatMessage(id: MessageId, args: readonly (string | number | undefined)[]): string {
-  return MESSAGES[id].replace(/\{(\d+)\}/g, (_m, n: string) => {
-    const v = args[Number(n)];
-    return v === undefined ? '' : String(v);
-  });
+  const parts = templateParts(id);
+  let text = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = args[parts[i] as number];
+    text += v === undefined ? '' : String(v);
+    text += parts[i + 1] as string;
+  }
+  return text;
+}
+
+/** Each template split once into text and argument positions: text, n, text, n, …, text. */
+const templates = new Map<MessageId, readonly (string | number)[]>();
+
+function templateParts(id: MessageId): readonly (string | number)[] {
+  let parts = templates.get(id);
+  if (parts === undefined) {
+    parts = MESSAGES[id].split(/\{(\d+)\}/).map((part, i) => (i % 2 === 1 ? Number(part) : part));
+    templates.set(id, parts);
+  }
+  return parts;
 }

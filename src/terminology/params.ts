@@ -46,11 +46,24 @@ export interface VersionRule {
  * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function primitiveOf(p: ParametersParameter | Record<string, unknown>): string | undefined {
-  for (const [k, v] of Object.entries(p)) {
-    if (k.startsWith('value') && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return String(v);
+  const record = p as Record<string, unknown>;
+  for (const k in record) {
+    if (!k.startsWith('value') || !Object.hasOwn(record, k)) continue;
+    const v = record[k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   }
   return undefined;
 }
+
+const NO_RULES: readonly VersionRule[] = Object.freeze([]);
+
+/** The parameter names `see` acts on (the version rules and the cases of its switch). */
+const SEEN_NAMES: ReadonlySet<string> = new Set([
+  'system-version', 'check-system-version', 'force-system-version', 'default-valueset-version', 'check-valueset-version',
+  'force-valueset-version', 'designation', 'property', 'useSupplement', 'displayLanguage', 'includeDesignations',
+  'includeDefinition', 'activeOnly', 'excludeNested', 'excludeNotForUI', 'excludePostCoordinated', 'lenient-display-validation',
+  'valueset-membership-only', 'versionsMatch', 'inferSystem', 'diagnostics', 'abstract', 'filter', 'count', 'offset', 'limit',
+]);
 
 const VERSION_PARAMS: Readonly<Record<string, { mode: VersionRuleMode; valueSet: boolean }>> = {
   'system-version': { mode: 'default', valueSet: false },
@@ -101,18 +114,14 @@ export class TxParams {
       p.httpLanguages = parseAcceptLanguage(acceptLanguage);
     }
     for (const param of parameters.parameter ?? []) {
-      p.see(param.name, param, true);
+      // Other names (system, code, url …) are not terminology parameters: seeing them does nothing.
+      if (SEEN_NAMES.has(param.name)) p.see(param.name, param, true);
     }
     return p;
   }
 
   /** Sees one parameter; `overwrite` false for a value set's embedded parameters. */
   see(name: string, value: ParametersParameter | Record<string, unknown>, overwrite: boolean): void {
-    const claim = (key: string): boolean => {
-      if (!overwrite && this.seen.has(key)) return false;
-      this.seen.add(key);
-      return true;
-    };
     const text = primitiveOf(value);
     const bool = text === 'true';
     const vr = VERSION_PARAMS[name];
@@ -134,7 +143,7 @@ export class TxParams {
         if (text !== undefined) this.supplements.add(text);
         break;
       case 'displayLanguage':
-        if (claim(name) && text !== undefined) {
+        if (this.claim(name, overwrite) && text !== undefined) {
           const langs = parseAcceptLanguage(text);
           if (langs === undefined || text.trim() === '-') {
             throw txError(400, {
@@ -149,56 +158,63 @@ export class TxParams {
         }
         break;
       case 'includeDesignations':
-        if (claim(name)) this.includeDesignations = bool;
+        if (this.claim(name, overwrite)) this.includeDesignations = bool;
         break;
       case 'includeDefinition':
-        if (claim(name)) this.includeDefinition = bool;
+        if (this.claim(name, overwrite)) this.includeDefinition = bool;
         break;
       case 'activeOnly':
-        if (claim(name)) this.activeOnly = bool;
+        if (this.claim(name, overwrite)) this.activeOnly = bool;
         break;
       case 'excludeNested':
-        if (claim(name)) this.excludeNested = bool;
+        if (this.claim(name, overwrite)) this.excludeNested = bool;
         break;
       case 'excludeNotForUI':
-        if (claim(name)) this.excludeNotForUI = bool;
+        if (this.claim(name, overwrite)) this.excludeNotForUI = bool;
         break;
       case 'excludePostCoordinated':
-        if (claim(name)) this.excludePostCoordinated = bool;
+        if (this.claim(name, overwrite)) this.excludePostCoordinated = bool;
         break;
       case 'lenient-display-validation':
-        if (claim(name)) this.displayWarning = bool;
+        if (this.claim(name, overwrite)) this.displayWarning = bool;
         break;
       case 'valueset-membership-only':
-        if (claim(name)) this.membershipOnly = bool;
+        if (this.claim(name, overwrite)) this.membershipOnly = bool;
         break;
       case 'versionsMatch':
-        if (claim(name)) this.versionsMatch = bool;
+        if (this.claim(name, overwrite)) this.versionsMatch = bool;
         break;
       case 'inferSystem':
-        if (claim(name)) this.inferSystem = bool;
+        if (this.claim(name, overwrite)) this.inferSystem = bool;
         break;
       case 'diagnostics':
-        if (claim(name)) this.diagnostics = bool;
+        if (this.claim(name, overwrite)) this.diagnostics = bool;
         break;
       case 'abstract':
-        if ((text === 'true' || text === 'false') && claim(name)) this.abstractOk = bool;
+        if ((text === 'true' || text === 'false') && this.claim(name, overwrite)) this.abstractOk = bool;
         break;
       case 'filter':
-        if (claim(name)) this.filter = text;
+        if (this.claim(name, overwrite)) this.filter = text;
         break;
       case 'count':
-        if (claim(name)) this.count = toInt(text);
+        if (this.claim(name, overwrite)) this.count = toInt(text);
         break;
       case 'offset':
-        if (claim(name)) this.offset = toInt(text);
+        if (this.claim(name, overwrite)) this.offset = toInt(text);
         break;
       case 'limit':
-        if (claim(name)) this.limit = toInt(text);
+        if (this.claim(name, overwrite)) this.limit = toInt(text);
         break;
       default:
         break;
     }
+  }
+
+  /** Marks a single-valued parameter as set; false when it was set already and `overwrite` is false. */
+  private claim(key: string, overwrite: boolean): boolean {
+    if (!overwrite && this.seen.has(key)) return false;
+    this.seen.add(key);
+    return true;
   }
 
   /**
@@ -235,7 +251,8 @@ export class TxParams {
   }
 
   /** Version rules for a system (code system rules, or value set rules when `valueSet`). */
-  rulesFor(system: string, valueSet = false): VersionRule[] {
+  rulesFor(system: string, valueSet = false): readonly VersionRule[] {
+    if (this.versionRules.length === 0) return NO_RULES;
     return this.versionRules.filter((r) => r.system === system && r.valueSet === valueSet);
   }
 }

@@ -110,6 +110,8 @@ export interface CodeSystemProvider extends CodeSystemInfo {
   /** The concept's status (`active`, `inactive`, `retired`, `deprecated`, …) when stated. */
   conceptStatus(c: number): string | undefined;
   parents(c: number): ArrayLike<number>;
+  /** The first of `parents(c)`, or -1 when it has none (without allocating). */
+  firstParent(c: number): number;
   children(c: number): ArrayLike<number>;
   roots(): ArrayLike<number>;
   /** True when `descendant` is `ancestor` or below it. */

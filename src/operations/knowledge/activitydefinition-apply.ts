@@ -24,7 +24,8 @@ export async function activityDefinitionApply(request: OperationRequest, service
   const ad = await findTarget<ActivityDefinition>(request, services, { resourceType: 'ActivityDefinition', inline: 'activityDefinition' });
   const input = decodeApplyInput(request.parameters);
   const form = resultType(request.parameters, ['Resource', 'Bundle']);
-  const result = applyActivityDefinition(ad, input, { resolver: repositoryResolver(services.repository, services.memberOf), deadline: services.deadline });
+  // Serialised straight away: the result need not be copied out of the (frozen) artifacts.
+  const result = applyActivityDefinition(ad, input, { resolver: repositoryResolver(services.repository, services.memberOf), deadline: services.deadline, mayShareArtifacts: true });
   return form === 'Bundle' ? applyResultBundle(result) : result;
 }
 

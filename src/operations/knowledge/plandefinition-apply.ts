@@ -25,7 +25,8 @@ export async function planDefinitionApply(request: OperationRequest, services: S
   const pd = await findTarget<PlanDefinition>(request, services, { resourceType: 'PlanDefinition', inline: 'planDefinition' });
   const input = decodeApplyInput(request.parameters);
   const form = resultType(request.parameters, ['CarePlan', 'Bundle']);
-  const carePlan = applyPlanDefinition(pd, input, { resolver: repositoryResolver(services.repository, services.memberOf), deadline: services.deadline });
+  // Serialised straight away: the result need not be copied out of the (frozen) artifacts.
+  const carePlan = applyPlanDefinition(pd, input, { resolver: repositoryResolver(services.repository, services.memberOf), deadline: services.deadline, mayShareArtifacts: true });
   return form === 'Bundle' ? applyResultBundle(carePlan) : carePlan;
 }
 

@@ -10,7 +10,7 @@
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import { coreTerminology } from '../../terminology/core-package.ts';
 import { MAX_EXPANSION_SIZE, TxContext } from '../../terminology/context.ts';
-import { TxParams } from '../../terminology/params.ts';
+import { primitiveOf, TxParams } from '../../terminology/params.ts';
 import { MemoryResources } from '../../terminology/resources.ts';
 import type { TerminologyResource, TerminologyResources } from '../../terminology/resources.ts';
 import type { OperationRequest, OperationServices } from '../types.ts';
@@ -63,11 +63,16 @@ export function params(parameters: Parameters, name: string): ParametersParamete
  */
 export function paramString(parameters: Parameters, name: string): string | undefined {
   const p = param(parameters, name);
-  if (p === undefined) return undefined;
-  for (const [k, v] of Object.entries(p)) {
-    if (k.startsWith('value') && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return String(v);
+  return p === undefined ? undefined : primitiveOf(p);
+}
+
+/** True when a parameter carries a terminology resource (the usual request has none). */
+function hasTerminologyResource(parameters: Parameters): boolean {
+  for (const p of parameters.parameter ?? []) {
+    const type = (p.resource as Resource | undefined)?.resourceType;
+    if (type === 'CodeSystem' || type === 'ValueSet' || type === 'ConceptMap') return true;
   }
-  return undefined;
+  return false;
 }
 
 /**
@@ -98,8 +103,10 @@ export function createTxContext(request: OperationRequest, services: Terminology
   const acceptLanguage = request.headers['accept-language'] ?? (request.acceptLanguages.length > 0 ? request.acceptLanguages.join(', ') : undefined);
   const txp = TxParams.fromRequest(parameters, acceptLanguage);
   const layers: TerminologyResources[] = [];
-  const local = txResources(parameters);
-  if (!local.isEmpty) layers.push(local);
+  if (hasTerminologyResource(parameters)) {
+    const local = txResources(parameters);
+    if (!local.isEmpty) layers.push(local);
+  }
   layers.push(services.terminology.resources);
   const core = services.terminology.core === undefined ? coreTerminology() : services.terminology.core;
   if (core !== null) layers.push(core);
