@@ -59,13 +59,14 @@ function valueSetSystems(resolver: KnowledgeResolver, valueSet: string): readonl
 }
 
 /**
- * The terminology `memberOf()` uses during an apply: the server's membership, and the ValueSet's explicit
- * concept lists when the server cannot decide (a code system it does not hold).
+ * The terminology `memberOf()` uses during an apply: the ValueSet's explicit concept lists when they decide
+ * (cheap, and the only way for a code system the server does not hold, such as RxNorm), else the server's
+ * terminology engine (filters, whole code systems).
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function resolverTerminology(resolver: KnowledgeResolver): FhirPathTerminology {
   return {
-    memberOf: (valueSet, coding) => resolver.memberOf(valueSet, coding) ?? enumeratedMembership(resolver, valueSet, coding),
+    memberOf: (valueSet, coding) => enumeratedMembership(resolver, valueSet, coding) ?? resolver.memberOf(valueSet, coding),
     valueSetSystems: (valueSet) => valueSetSystems(resolver, valueSet),
   };
 }

@@ -52,10 +52,18 @@ export function toIndexEntry(stored: StoredVersion): IndexEntry {
   };
 }
 
+/** The code system url (without version) a CodeSystem supplement supplements, if the entry is one. */
+function supplementTarget(entry: IndexEntry): string | undefined {
+  const r = entry.resource as { resourceType: string; content?: string; supplements?: string };
+  return r.resourceType === 'CodeSystem' && r.content === 'supplement' && typeof r.supplements === 'string' ? r.supplements.split('|')[0] : undefined;
+}
+
 /** Current resources by type and id, with a canonical URL index. */
 export class ResourceIndex {
   private readonly byType = new Map<string, Map<string, IndexEntry>>();
   private readonly byUrl = new Map<string, Map<string, IndexEntry[]>>();
+  /** CodeSystem supplements by the url (without version) of the code system they supplement. */
+  private readonly supplementsOf = new Map<string, IndexEntry[]>();
 
   /** Current entry, or undefined (never existed, or deleted). */
   get(resourceType: string, id: string): IndexEntry | undefined {
@@ -78,6 +86,11 @@ export class ResourceIndex {
     return this.byUrl.get(resourceType)?.get(url) ?? [];
   }
 
+  /** Current CodeSystem supplements of the code system with this url (version ignored). */
+  supplements(codeSystemUrl: string): readonly IndexEntry[] {
+    return this.supplementsOf.get(codeSystemUrl.split('|')[0]) ?? [];
+  }
+
   /** Puts a new current version (replacing the old one). */
   put(entry: IndexEntry): void {
     this.remove(entry.resourceType, entry.id);
@@ -96,6 +109,8 @@ export class ResourceIndex {
       }
       urls.set(url, [...(urls.get(url) ?? []), entry]);
     }
+    const target = supplementTarget(entry);
+    if (target !== undefined) this.supplementsOf.set(target, [...(this.supplementsOf.get(target) ?? []), entry]);
   }
 
   /** Removes the current version (after a delete). */
@@ -109,6 +124,12 @@ export class ResourceIndex {
       const remaining = (urls?.get(url) ?? []).filter((e) => e.id !== id);
       if (remaining.length > 0) urls?.set(url, remaining);
       else urls?.delete(url);
+    }
+    const target = supplementTarget(old);
+    if (target !== undefined) {
+      const remaining = (this.supplementsOf.get(target) ?? []).filter((e) => e.id !== id);
+      if (remaining.length > 0) this.supplementsOf.set(target, remaining);
+      else this.supplementsOf.delete(target);
     }
   }
 }

@@ -20,11 +20,7 @@ export function storeTerminologyResources(index: ResourceIndex): TerminologyReso
     findCodeSystems: ({ url }) => index.byCanonical('CodeSystem', url).map((e) => e.resource as CodeSystem),
     findValueSets: ({ url }) => index.byCanonical('ValueSet', url).map((e) => e.resource as ValueSet),
     findConceptMaps: ({ url }) => index.byCanonical('ConceptMap', url).map((e) => e.resource as ConceptMap),
-    findSupplements: ({ url }) =>
-      index
-        .all('CodeSystem')
-        .map((e) => e.resource as CodeSystem)
-        .filter((cs) => cs.content === 'supplement' && typeof cs.supplements === 'string' && base(cs.supplements) === base(url)),
+    findSupplements: ({ url }) => index.supplements(url).map((e) => e.resource as CodeSystem),
     findConceptMapsFor: ({ source, target, system }) =>
       index
         .all('ConceptMap')
