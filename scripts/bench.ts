@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
   const port = await freePort();
   const started = performance.now();
-  const server = spawnPinned(['--max-semi-space-size=8', 'src/server.ts'], {
+  const server = spawnPinned(['--max-semi-space-size=8', '--expose-gc', 'src/server.ts'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,

@@ -15,6 +15,15 @@ import type { SearchQuery } from '../search/query.ts';
 import { ResourceIndex, toIndexEntry, type IndexEntry } from './resource-index.ts';
 import type { HistoryQuery, ResourceStore, StoredVersion, StoreWrite } from './types.ts';
 
+/** A write this large leaves a lot of parse/validation garbage behind (a 100k-concept CodeSystem: ~40 MB). */
+const LARGE_WRITE_BYTES = 4 * 1024 * 1024;
+
+/** With --expose-gc (npm start), collects once after the current work so the heap shrinks back. */
+function collectSoon(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) setImmediate(gc);
+}
+
 /** FHIR logical id rule. */
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -186,6 +195,7 @@ export class Repository {
     } else {
       entry = toIndexEntry(stored);
       this.index.put(entry);
+      if (stored.json !== undefined && stored.json.length > LARGE_WRITE_BYTES) collectSoon();
     }
     for (const listener of this.listeners) {
       try {
