@@ -17,19 +17,7 @@ import type { FhirPackageDefinition } from './package-definition.ts';
  * The `package.json` of a FHIR package.
  * @see https://hl7.org/fhir/packages.html
  */
-export interface FhirPackageManifest {
-  readonly name: string;
-  readonly version: string;
-  readonly title: string;
-  readonly description: string;
-  readonly canonical: string;
-  readonly url: string;
-  readonly fhirVersions: readonly string[];
-  readonly dependencies: Readonly<Record<string, string>>;
-  readonly type: string;
-  readonly license: string;
-  readonly author: string;
-  readonly keywords: readonly string[];
+export interface FhirPackageManifest extends FhirPackageDefinition {
   /** Build date, `YYYYMMDDHHmmss`. */
   readonly date: string;
 }

@@ -91,34 +91,17 @@ function safeName(name: string): string {
   return /^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? name : 'search';
 }
 
-/** Splits on unescaped `sep`, resolving `\,` `\$` `\|` `\\` escapes in the pieces. */
-export function splitEscaped(input: string, sep: string): string[] {
+/**
+ * Splits on unescaped `sep`. By default the escapes (`\,` `\$` `\|` `\\`) are resolved in the pieces;
+ * with `keepEscapes` they are kept, for a later split at another level (`,` then `|` or `$`).
+ */
+export function splitEscaped(input: string, sep: string, options: { readonly keepEscapes?: boolean } = {}): string[] {
   const out: string[] = [];
   let current = '';
   for (let i = 0; i < input.length; i++) {
     const ch = input[i];
     if (ch === '\\' && i + 1 < input.length) {
-      current += input[i + 1];
-      i++;
-    } else if (ch === sep) {
-      out.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  out.push(current);
-  return out;
-}
-
-/** Splits on unescaped `sep` but keeps escapes (for a later split at another level). */
-export function splitKeepingEscapes(input: string, sep: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i];
-    if (ch === '\\' && i + 1 < input.length) {
-      current += ch + input[i + 1];
+      current += options.keepEscapes ? ch + input[i + 1] : input[i + 1];
       i++;
     } else if (ch === sep) {
       out.push(current);
@@ -151,7 +134,7 @@ function nonNegativeInt(params: QueryParams, name: string): number | undefined {
 
 function parseValue(param: SearchParamDef, modifier: string | undefined, raw: string): SearchValue {
   if (param.type === 'composite') {
-    const parts = splitKeepingEscapes(raw, '$');
+    const parts = splitEscaped(raw, '$', { keepEscapes: true });
     return { prefix: 'eq', value: unescape(raw), raw, parts };
   }
   let prefix: Prefix = 'eq';
@@ -223,7 +206,7 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
         filters.push({ param, modifier, values: [{ prefix: 'eq', value: occurrence, raw: occurrence }] });
         continue;
       }
-      const pieces = splitKeepingEscapes(occurrence, ',');
+      const pieces = splitEscaped(occurrence, ',', { keepEscapes: true });
       const values = pieces.filter((piece) => piece !== '').map((piece) => parseValue(param, modifier, piece));
       if (values.length === 0) continue; // an empty value is ignored (search.html#errors)
       filters.push({ param, modifier, values });
