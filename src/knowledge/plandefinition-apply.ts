@@ -39,7 +39,7 @@ import { copyJson } from './json-copy.ts';
 import { MAX_APPLIED_ACTIONS, MAX_PLAN_NESTING_DEPTH } from './limits.ts';
 import { LocalIds } from './local-ids.ts';
 import { ParticipantResources, type ParticipantDefinition } from './participants.ts';
-import { PERTAINS_TO_GOAL_URL } from './request-builders.ts';
+import { compact, PERTAINS_TO_GOAL_URL } from './request-builders.ts';
 
 /** The state of one apply, shared by the PlanDefinitions it nests. */
 interface ApplyState {
@@ -61,16 +61,6 @@ interface PlanScope {
 }
 
 type Draft = Record<string, unknown>;
-
-function compact(draft: Draft): Draft {
-  const out: Draft = {};
-  for (const key in draft) {
-    const value = draft[key];
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    out[key] = value;
-  }
-  return out;
-}
 
 /** The elements a RequestGroup action copies from its PlanDefinition action, in R4 element order. */
 function copiedElements(action: PlanDefinitionAction): Draft {

@@ -50,7 +50,7 @@ export interface RequestContext {
 type Draft = Record<string, unknown>;
 
 /** The object without its undefined properties (and without empty lists). */
-function compact(draft: Draft): Draft {
+export function compact(draft: Draft): Draft {
   const out: Draft = {};
   for (const key in draft) {
     const value = draft[key];
