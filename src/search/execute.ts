@@ -3,6 +3,7 @@
  *
  * @see https://hl7.org/fhir/R4/search.html
  */
+import { appendAll } from '../lib/arrays.ts';
 import type { ResourceIndex, IndexEntry } from '../store/resource-index.ts';
 import type { SearchParamDef } from './parameters.ts';
 import { compileFilter, type MatchContext } from './match.ts';
@@ -77,7 +78,7 @@ export function resolveReference(index: ResourceIndex, value: string, targetType
     const out: IndexEntry[] = [];
     for (const type of targetTypes) {
       const candidates = index.byCanonical(type, url).filter((e) => version === undefined || (e.resource as { version?: string }).version === version);
-      out.push(...latest(candidates));
+      appendAll(out, latest(candidates));
     }
     return out;
   }
@@ -106,7 +107,7 @@ function includeFrom(index: ResourceIndex, sources: readonly IndexEntry[], spec:
     if (source.resourceType !== spec.sourceType) continue;
     const values = extractValues(source.resource, spec.param);
     if (values.type !== 'reference') continue;
-    for (const value of values.values) out.push(...resolveReference(index, value, targets, baseUrl));
+    for (const value of values.values) appendAll(out, resolveReference(index, value, targets, baseUrl));
   }
   return out;
 }
@@ -162,8 +163,8 @@ export function executeSearch(index: ResourceIndex, query: SearchQuery, context:
   let frontier: IndexEntry[] = [...page, ...included];
   for (let round = 0; round < MAX_INCLUDE_ITERATIONS && iterating.length > 0 && frontier.length > 0; round++) {
     const next: IndexEntry[] = [];
-    for (const spec of query.include.filter((s) => s.iterate)) next.push(...add(includeFrom(index, frontier, spec, context.baseUrl)));
-    for (const spec of query.revinclude.filter((s) => s.iterate)) next.push(...add(revIncludeFrom(index, frontier, spec, context.baseUrl)));
+    for (const spec of query.include.filter((s) => s.iterate)) appendAll(next, add(includeFrom(index, frontier, spec, context.baseUrl)));
+    for (const spec of query.revinclude.filter((s) => s.iterate)) appendAll(next, add(revIncludeFrom(index, frontier, spec, context.baseUrl)));
     frontier = next;
   }
   return { matches: page, total: matched.length, included };

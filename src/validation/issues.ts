@@ -141,6 +141,39 @@ export function countIssues(issues: readonly OperationOutcomeIssue[]): { errors:
 }
 
 /**
+ * Most issues one validation reports: past it, one final issue says how many were left out. Listing 80,000
+ * copies of one mistake helps nobody and costs seconds of work and megabytes of answer.
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export const MAX_ISSUES = 500;
+
+/**
+ * The final issue of a capped list: how many issues were left out.
+ * @see https://hl7.org/fhir/R4/valueset-issue-type.html (too-costly)
+ */
+export function omittedIssue(check: ValidationCheck, omitted: number): ValidationIssue {
+  return createIssue(check, {
+    severity: 'warning',
+    code: 'too-costly',
+    text: `${omitted} more issue${omitted === 1 ? '' : 's'} not listed: only the first ${MAX_ISSUES} are reported`,
+  });
+}
+
+/**
+ * The first {@link MAX_ISSUES} issues (already ordered), plus one issue saying how many were left out.
+ * @see https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export function capIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  if (issues.length <= MAX_ISSUES) return [...issues];
+  const omitted = issues.length - MAX_ISSUES;
+  const first = issues.slice(0, MAX_ISSUES);
+  const already = first.findIndex((i) => i.code === 'too-costly' && i.details?.text?.includes('not listed'));
+  if (already >= 0) return first;
+  first.push(omittedIssue(issueCheck(issues[MAX_ISSUES] as ValidationIssue) ?? 'schema', omitted));
+  return first;
+}
+
+/**
  * Wraps issues in an OperationOutcome; with no issue, one `informational` issue says all is well (an
  * OperationOutcome needs at least one issue).
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html

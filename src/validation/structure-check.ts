@@ -14,6 +14,7 @@
  */
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { appendAll } from '../lib/arrays.ts';
 import { normalizeElementPath } from './fhir-path-location.ts';
 import { createIssue, tagIssue } from './issues.ts';
 import { ensureCoreStructures } from './r4-core.ts';
@@ -94,7 +95,7 @@ export function checkStructure(resource: Resource, profiles: readonly StructureD
       );
       continue;
     }
-    issues.push(...mapIssues(resource, profileIssues.filter((i) => !known.has(issueKey(i))), 'profile', label));
+    appendAll(issues, mapIssues(resource, profileIssues.filter((i) => !known.has(issueKey(i))), 'profile', label));
   }
   return issues;
 }

@@ -184,6 +184,12 @@ export interface ValidatePackageOptions extends ValidateOptions {
 export interface Validator {
   /** Validates one resource (any JSON value: the schema check reports what is not a resource). */
   validate(resource: unknown, options?: ValidateOptions): ValidationIssue[];
+  /**
+   * The same issues as {@link Validator.validate}, with the costly structure check of a large resource run off
+   * the event loop (see `structure-pool.ts`), so that the server answers other clients meanwhile.
+   * @param json - the resource's JSON text, when the caller has it
+   */
+  validateAsync(resource: unknown, options?: ValidateOptions, json?: string): Promise<ValidationIssue[]>;
   /** Validates the resources of a package together: each one, their references and their uniqueness. */
   validatePackage(resources: readonly unknown[], options?: ValidatePackageOptions): PackageValidationResult;
   /**

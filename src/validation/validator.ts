@@ -6,23 +6,27 @@
  *
  * A resource goes through the checks in order (see {@link ValidationCheck}): schema, structure and
  * invariants, profiles, bindings, references, uniqueness. Each check reports every problem it finds, and a
- * problem reported by an earlier check at the same location is not repeated by a later one.
+ * problem reported by an earlier check at the same location is not repeated by a later one. At most
+ * {@link MAX_ISSUES} issues are reported, then one issue says how many more there were; a resource with more
+ * schema errors than that gets no deeper check.
  *
  * @see https://hl7.org/fhir/R4/validation.html
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
 import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { appendAll } from '../lib/arrays.ts';
 import { createBindingCheck } from './binding-check.ts';
 import { createBindingCodes } from './binding-codes.ts';
 import { CanonicalIndex, parseCanonical } from './canonical-index.ts';
 import { createElementRulesCheck } from './element-rules-check.ts';
 import { walkWithChecks } from './element-walker.ts';
-import { countIssues, createIssue, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
+import { capIssues, countIssues, createIssue, MAX_ISSUES, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
 import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES, wholeCoreResource } from './r4-core.ts';
 import { createReferenceCheck } from './reference-check.ts';
 import { checkSchema, compileSchemas } from './schema-check.ts';
 import { checkShareableExtras } from './shareable-check.ts';
 import { checkStructure } from './structure-check.ts';
+import { checkStructureAsync } from './structure-pool.ts';
 import type {
   PackageValidationResult,
   ResourceValidationResult,
@@ -34,6 +38,22 @@ import type {
   ValidatorOptions,
 } from './types.ts';
 import { checkCanonicalUniqueness, checkIdUniqueness } from './uniqueness-check.ts';
+
+/** What {@link createValidator}'s `prepare` leaves to check: a resource, or the final issues. */
+type Prepared = { readonly done: ValidationIssue[] } | Checking;
+
+/** A resource past the schema check, with the profiles to check it against (none wanted: undefined). */
+interface Checking {
+  readonly resource: Resource;
+  readonly skip: ReadonlySet<ValidationCheck>;
+  readonly issues: ValidationIssue[];
+  readonly profiles: StructureDefinition[] | undefined;
+}
+
+/** Resolves in the next turn of the event loop, after the I/O waiting now. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 function isResourceLike(value: unknown): value is Resource {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { resourceType?: unknown }).resourceType === 'string';
@@ -121,26 +141,36 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     return { profiles, issues };
   };
 
-  const validateInContext = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
+  /**
+   * The checks before and after the structure check: `prepare` runs the schema check and finds the profiles
+   * (or decides there is nothing more to check), `finish` runs every check after the structure check. Both are
+   * synchronous; the structure check between them runs inline or off the event loop.
+   */
+  const prepare = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): Prepared => {
     const skip = new Set<ValidationCheck>(validateOptions.skip ?? []);
     const issues: ValidationIssue[] = [];
-    if (!skip.has('schema')) issues.push(...checkSchema(input));
+    if (!skip.has('schema')) appendAll(issues, checkSchema(input));
+    // A resource the schema check could not even list every problem of gets no deeper check.
+    if (issues.length > MAX_ISSUES) return { done: issues };
     if (!isResourceLike(input) || !r4ResourceTypes().has(input.resourceType)) {
       if (skip.has('schema')) {
         issues.push(createIssue('schema', { severity: 'error', code: 'structure', text: 'Not a FHIR R4 resource' }));
       }
-      return issues;
+      return { done: issues };
     }
     const resource = input;
     ensureCoreStructures();
-
     const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
-    if (structureWanted) {
-      const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : profilesFor(resource, index, validateOptions);
-      issues.push(...profileIssues);
-      issues.push(...checkStructure(resource, profiles).filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
-    }
-    if (validateOptions.requireShareable && !skip.has('profile')) issues.push(...checkShareableExtras(resource, options.canonicalBase));
+    if (!structureWanted) return { resource, skip, issues, profiles: undefined };
+    const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : profilesFor(resource, index, validateOptions);
+    appendAll(issues, profileIssues);
+    return { resource, skip, issues, profiles };
+  };
+
+  const finish = (prepared: Checking, structureIssues: readonly ValidationIssue[], index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
+    const { resource, skip, issues } = prepared;
+    appendAll(issues, structureIssues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+    if (validateOptions.requireShareable && !skip.has('profile')) appendAll(issues, checkShareableExtras(resource, options.canonicalBase));
 
     const codes = createBindingCodes({
       findValueSet: (reference) => index.resolveOfType('ValueSet', reference),
@@ -158,18 +188,40 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
     ];
     walkWithChecks(resource, checks);
-    issues.push(...rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
-    issues.push(...bindingCheck.issues, ...referenceCheck.issues);
+    appendAll(issues, rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+    appendAll(issues, bindingCheck.issues);
+    appendAll(issues, referenceCheck.issues);
 
-    if (!skip.has('uniqueness')) issues.push(...checkCanonicalUniqueness(resource, index, index.canonicalResolver));
-    return sortIssues(dedupeIssues(dropRepeats(issues)));
+    if (!skip.has('uniqueness')) appendAll(issues, checkCanonicalUniqueness(resource, index, index.canonicalResolver));
+    return capIssues(sortIssues(dedupeIssues(dropRepeats(issues))));
+  };
+
+  const validateInContext = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
+    const prepared = prepare(input, index, validateOptions);
+    if ('done' in prepared) return prepared.done;
+    const structureIssues = prepared.profiles === undefined ? [] : checkStructure(prepared.resource, prepared.profiles);
+    return finish(prepared, structureIssues, index, validateOptions);
+  };
+
+  const indexFor = (resource: unknown): CanonicalIndex => {
+    const base = getPackageIndex();
+    return isResourceLike(resource) ? new CanonicalIndex([resource], { base }) : base;
   };
 
   return {
     validate(resource: unknown, validateOptions: ValidateOptions = {}): ValidationIssue[] {
-      const base = getPackageIndex();
-      const index = isResourceLike(resource) ? new CanonicalIndex([resource], { base }) : base;
-      return validateInContext(resource, index, validateOptions);
+      return validateInContext(resource, indexFor(resource), validateOptions);
+    },
+
+    async validateAsync(resource: unknown, validateOptions: ValidateOptions = {}, json?: string): Promise<ValidationIssue[]> {
+      const index = indexFor(resource);
+      const prepared = prepare(resource, index, validateOptions);
+      if ('done' in prepared) return prepared.done;
+      // Each step runs in its own turn of the event loop, so other clients are answered in between.
+      await nextTurn();
+      const structureIssues = prepared.profiles === undefined ? [] : await checkStructureAsync(prepared.resource, prepared.profiles, json);
+      await nextTurn();
+      return finish(prepared, structureIssues, index, validateOptions);
     },
 
     validatePackage(resources: readonly unknown[], validateOptions: ValidatePackageOptions = {}): PackageValidationResult {
