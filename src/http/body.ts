@@ -122,8 +122,12 @@ export function parseJsonBody(text: string): unknown {
 /**
  * Reads and decodes a request body by its Content-Type.
  * @param options.requireBody - writes need a body (415 without a JSON media type)
+ * @param options.admit - awaited once the body is read, before it is decoded (the heavy-body gate)
  */
-export async function readBody(req: IncomingMessage, options: { readonly limit: number; readonly allowForm: boolean }): Promise<DecodedBody> {
+export async function readBody(
+  req: IncomingMessage,
+  options: { readonly limit: number; readonly allowForm: boolean; readonly admit?: (bytes: number) => Promise<void> },
+): Promise<DecodedBody> {
   const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return { kind: 'none' };
   const contentType = req.headers['content-type'];
@@ -143,6 +147,8 @@ export async function readBody(req: IncomingMessage, options: { readonly limit: 
     throw fhirError(415, 'not-supported', `Content-Type ${mediaType} is not supported; send application/fhir+json`);
   }
   const raw = await readRaw(req, options.limit);
+  // Read in full first, then wait for admission to the costly steps (see heavy-gate.ts).
+  await options.admit?.(raw.length);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);

@@ -30,6 +30,7 @@ import type { RestResponse } from '../rest/response.ts';
 import { bundleInteraction } from '../rest/bundle-interaction.ts';
 import { ID_PATTERN } from '../store/repository.ts';
 import { readBody, type DecodedBody } from './body.ts';
+import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
 import { COMMON_HEADERS } from './headers.ts';
 import { parseAcceptLanguage, } from './languages.ts';
@@ -135,8 +136,14 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     }
   }
 
-  function httpBody(req: IncomingMessage): BodySource {
-    return (allowForm) => readBody(req, { limit: deps.maxBodyBytes, allowForm });
+  const heavyGate = new HeavyGate();
+
+  /** The request's body source; a large body also takes the heavy gate, released by `held.release`. */
+  function httpBody(req: IncomingMessage, held: { release?: () => void }): BodySource {
+    const admit = async (bytes: number): Promise<void> => {
+      if (bytes > HEAVY_BODY_BYTES && held.release === undefined) held.release = await heavyGate.acquire();
+    };
+    return (allowForm) => readBody(req, { limit: deps.maxBodyBytes, allowForm, admit });
   }
 
   function jsonBody(decoded: DecodedBody): unknown {
@@ -257,6 +264,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
 
   return async function fhirHandler(req: IncomingMessage & { requestId?: string }, res: ServerResponse): Promise<void> {
     const requestId = req.requestId ?? '-';
+    const held: { release?: () => void } = {};
     try {
       const rawUrl = req.url ?? '/';
       const q = rawUrl.indexOf('?');
@@ -266,10 +274,12 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       const format = pairs.find(([k]) => k === '_format')?.[1];
       const contentType = negotiate(format, headers.accept);
       const decoded: Decoded = { method: req.method ?? 'GET', segments: decodePath(rawPath), pairs, headers };
-      const response = await dispatch(httpBody(req), decoded);
+      const response = await dispatch(httpBody(req, held), decoded);
       writeResponse(res, response, contentType, requestId, decoded.method === 'HEAD', pairs.some(([k, v]) => k === '_pretty' && v === 'true'));
     } catch (err) {
       writeError(res, toFhirError(err, deps.logger, requestId), requestId);
+    } finally {
+      held.release?.();
     }
   };
 }
