@@ -37,6 +37,8 @@ export interface ApplyInput {
    * so there is no server data to add: both values give the same result.
    */
   readonly useServerData?: boolean;
+  /** What the caller should know about the inputs (e.g. data entries left out); reported in the result. */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -87,7 +89,7 @@ export function findInData(data: Bundle | undefined, parsed: ParsedReference): R
   if (!Array.isArray(entries)) return undefined;
   for (const entry of entries as NonNullable<Bundle['entry']>) {
     const resource = entry?.resource;
-    if (resource === undefined) continue;
+    if (typeof resource !== 'object' || resource === null) continue;
     if (resource.resourceType === parsed.resourceType && resource.id === parsed.id) return resource;
     if (entry.fullUrl !== undefined && entry.fullUrl === parsed.reference) return resource;
   }

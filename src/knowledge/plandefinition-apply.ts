@@ -373,6 +373,7 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
     author: environment.practitioner ?? environment.organization,
     goal: state.goals.map((goal) => ({ reference: `#${goal.id}` })),
     activity: [{ reference: { reference: `#${requestGroupId}` } }],
+    note: input.warnings?.map((text) => ({ text: `Warning: ${text}` })),
   });
   // Drafts share objects with the (frozen) artifacts and with each other: one copy makes the result its own.
   return (options.mayShareArtifacts === true ? carePlan : copyJson(carePlan)) as unknown as CarePlan;

@@ -11,6 +11,7 @@ import type { Bundle, CodeableConcept, Parameters, ParametersParameter } from '@
 import { badRequest, notSupported } from '../../fhir/errors.ts';
 import type { ApplyInput } from '../../knowledge/apply-input.ts';
 import { paramValue, params } from '../parameters.ts';
+import { screenData } from './apply-data.ts';
 import { RESULT_TYPE_PARAMETER } from './definitions.ts';
 
 function single(parameters: Parameters, name: string): ParametersParameter | undefined {
@@ -74,6 +75,7 @@ function subjectParam(parameters: Parameters): string {
  * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function decodeApplyInput(parameters: Parameters): ApplyInput {
+  const { data, warnings } = screenData(resourceParam<Bundle>(parameters, 'data', 'Bundle'));
   return {
     subject: subjectParam(parameters),
     encounter: referenceParam(parameters, 'encounter'),
@@ -84,7 +86,8 @@ export function decodeApplyInput(parameters: Parameters): ApplyInput {
     userTaskContext: conceptParam(parameters, 'userTaskContext'),
     setting: conceptParam(parameters, 'setting'),
     settingContext: conceptParam(parameters, 'settingContext'),
-    data: resourceParam<Bundle>(parameters, 'data', 'Bundle'),
+    data,
+    warnings,
     parameters: resourceParam<Parameters>(parameters, 'parameters', 'Parameters'),
     useServerData: booleanInput(parameters, 'useServerData'),
   };
