@@ -756,12 +756,15 @@ export class ValueSetExpander {
       return;
     }
     if (this.textFilter !== undefined) {
-      // Whole code system with a text filter: flat, stops when the page is full (no total then).
+      // Whole code system with a text filter: flat. In light mode every match is counted (only the page is
+      // built), so the total is true; otherwise the walk stops when the page is full and no total is given.
       provider.searchText(this.textFilter, (c) => {
         this.ctx.checkDeadline(source);
         if (!accept(c)) return;
         this.include(provider, c, undefined, undefined, undefined);
-        return this.pageFilled() ? false : undefined;
+        if (this.light || !this.pageFilled()) return undefined;
+        this.totalOff = true;
+        return false;
       });
       return;
     }
