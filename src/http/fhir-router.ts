@@ -32,7 +32,6 @@ import { ID_PATTERN } from '../store/repository.ts';
 import { readBody, type DecodedBody } from './body.ts';
 import { toFhirError, writeError } from './errors.ts';
 import { COMMON_HEADERS } from './headers.ts';
-import { parseAcceptLanguage, } from './languages.ts';
 import { negotiate } from './negotiate.ts';
 import { parseQueryString } from './query-string.ts';
 
@@ -163,7 +162,6 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
         resourceType: resourceType as never,
         id,
         parameters,
-        acceptLanguages: parseAcceptLanguage(d.headers['accept-language']),
         headers: d.headers,
       },
       deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
