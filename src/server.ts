@@ -16,7 +16,7 @@ import { coreTerminology } from './terminology/core-package.ts';
 import { valueSetMembership } from './terminology/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { DataDirInUseError, openSqliteStore } from './store/sqlite-store.ts';
 import { createServerValidator, writeValidator } from './rest/write-validation.ts';
 import type { Validator } from './validation/types.ts';
 
@@ -51,6 +51,8 @@ function clientErrorBody(status: number, text: string): string {
  */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // The store first: a data folder held by another server stops the start before anything listens.
+  const store = openSqliteStore({ dataDir: config.dataDir });
   // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -69,16 +71,20 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     socket.end(clientErrorBody(status, status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request'));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   const url = `http://${host}:${address.port}/fhir`;
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
 
-  const store = openSqliteStore({ dataDir: config.dataDir });
   let validator: Validator | undefined;
   const repository = await openRepository({
     store,
@@ -150,7 +156,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const running = await startServer(config, { logger });
+  let running: RunningServer;
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    if (err instanceof DataDirInUseError) {
+      process.stderr.write(`Cannot start: ${err.message}\n`);
+      process.exit(3);
+    }
+    throw err;
+  }
   logger.info({ url: running.url, publicBaseUrl: running.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
