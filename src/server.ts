@@ -27,7 +27,10 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 /** A running server. */
 export interface RunningServer {
   readonly server: Server;
-  /** Base URL of the FHIR endpoint as actually bound (e.g. `http://127.0.0.1:41234/fhir`). */
+  /**
+   * Base URL of the FHIR endpoint that reaches the server from this machine, on the bound port: the bound
+   * address, or the loopback address when bound to every interface (`0.0.0.0` → `127.0.0.1`, `::` → `[::1]`).
+   */
   readonly url: string;
   /** The public base URL used in links. */
   readonly publicBaseUrl: string;
@@ -166,7 +169,22 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  logger.info({ url: running.url, publicBaseUrl: running.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
+  const bound = running.server.address() as AddressInfo;
+  // What the socket is really bound to (0.0.0.0 / :: mean every interface), a URL that reaches it from this
+  // machine, and the public base URL the links use: three different things, each named for what it is.
+  logger.info(
+    {
+      address: bound.address,
+      port: bound.port,
+      family: bound.family,
+      localUrl: running.url,
+      publicBaseUrl: running.publicBaseUrl,
+      pid: process.pid,
+      dataDir: config.dataDir,
+      writable: config.writeToken !== undefined,
+    },
+    'listening',
+  );
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
