@@ -3,10 +3,12 @@
  * the content folder loaded, the FHIR endpoint at `/fhir`, graceful shutdown on SIGTERM/SIGINT.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { onClientError } from './http/client-error.ts';
+import { COMMON_HEADERS } from './http/headers.ts';
 import { createLogger } from './http/logger.ts';
 import { createOperationRegistry } from './operations/index.ts';
 import type { CodeSystem } from '@medplum/fhirtypes';
@@ -40,14 +42,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function clientErrorBody(status: number, text: string): string {
-  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-costly' : 'invalid', details: { text } }] });
-  return (
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
-    `Content-Type: application/fhir+json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
-}
-
 /**
  * Opens the store, loads the content, and listens.
  * @param config - settings (see `loadConfig`); `port: 0` picks a free port.
@@ -56,24 +50,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   // The store first: a data folder held by another server stops the start before anything listens.
   const store = openSqliteStore({ dataDir: config.dataDir });
-  // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
+  // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     if (handler) {
       handler(req, res);
       return;
     }
-    res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
+    res.writeHead(503, [...COMMON_HEADERS, ['Content-Type', 'application/fhir+json; charset=utf-8'], ['Retry-After', '1']].flat());
     res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', details: { text: 'The server is starting' } }] }));
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(clientErrorBody(status, status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request'));
-  });
+  server.on('clientError', onClientError);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
