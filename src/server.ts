@@ -3,10 +3,12 @@
  * the content folder loaded, the FHIR endpoint at `/fhir`, graceful shutdown on SIGTERM/SIGINT.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { onClientError } from './http/client-error.ts';
+import { COMMON_HEADERS } from './http/headers.ts';
 import { createLogger } from './http/logger.ts';
 import { createOperationRegistry } from './operations/index.ts';
 import type { CodeSystem } from '@medplum/fhirtypes';
@@ -16,7 +18,7 @@ import { coreTerminology } from './terminology/core-package.ts';
 import { valueSetMembership } from './terminology/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { DataDirInUseError, openSqliteStore } from './store/sqlite-store.ts';
 import { createServerValidator, writeValidator } from './rest/write-validation.ts';
 import type { Validator } from './validation/types.ts';
 
@@ -27,7 +29,10 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 /** A running server. */
 export interface RunningServer {
   readonly server: Server;
-  /** Base URL of the FHIR endpoint as actually bound (e.g. `http://127.0.0.1:41234/fhir`). */
+  /**
+   * Base URL of the FHIR endpoint that reaches the server from this machine, on the bound port: the bound
+   * address, or the loopback address when bound to every interface (`0.0.0.0` → `127.0.0.1`, `::` → `[::1]`).
+   */
   readonly url: string;
   /** The public base URL used in links. */
   readonly publicBaseUrl: string;
@@ -37,48 +42,39 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function clientErrorBody(status: number, text: string): string {
-  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-costly' : 'invalid', details: { text } }] });
-  return (
-    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
-    `Content-Type: application/fhir+json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
-}
-
 /**
  * Opens the store, loads the content, and listens.
  * @param config - settings (see `loadConfig`); `port: 0` picks a free port.
  */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // Listen first (so port 0 is resolved and the default public base URL is known), answer once ready.
+  // The store first: a data folder held by another server stops the start before anything listens.
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     if (handler) {
       handler(req, res);
       return;
     }
-    res.writeHead(503, { 'Content-Type': 'application/fhir+json; charset=utf-8', 'Retry-After': '1' });
+    res.writeHead(503, [...COMMON_HEADERS, ['Content-Type', 'application/fhir+json; charset=utf-8'], ['Retry-After', '1']].flat());
     res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', details: { text: 'The server is starting' } }] }));
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(clientErrorBody(status, status === 431 ? 'Request headers are too large' : status === 408 ? 'The request took too long' : 'Malformed HTTP request'));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  server.on('clientError', onClientError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   const url = `http://${host}:${address.port}/fhir`;
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
 
-  const store = openSqliteStore({ dataDir: config.dataDir });
   let validator: Validator | undefined;
   const repository = await openRepository({
     store,
@@ -150,8 +146,32 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const running = await startServer(config, { logger });
-  logger.info({ url: running.url, publicBaseUrl: running.publicBaseUrl, dataDir: config.dataDir, writable: config.writeToken !== undefined }, 'listening');
+  let running: RunningServer;
+  try {
+    running = await startServer(config, { logger });
+  } catch (err) {
+    if (err instanceof DataDirInUseError) {
+      process.stderr.write(`Cannot start: ${err.message}\n`);
+      process.exit(3);
+    }
+    throw err;
+  }
+  const bound = running.server.address() as AddressInfo;
+  // What the socket is really bound to (0.0.0.0 / :: mean every interface), a URL that reaches it from this
+  // machine, and the public base URL the links use: three different things, each named for what it is.
+  logger.info(
+    {
+      address: bound.address,
+      port: bound.port,
+      family: bound.family,
+      localUrl: running.url,
+      publicBaseUrl: running.publicBaseUrl,
+      pid: process.pid,
+      dataDir: config.dataDir,
+      writable: config.writeToken !== undefined,
+    },
+    'listening',
+  );
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);

@@ -46,7 +46,7 @@ function mb(n: number): string {
 }
 
 function request(parameters: Parameters): OperationRequest {
-  return { resourceType: 'CodeSystem', parameters, acceptLanguages: [], headers: {} };
+  return { resourceType: 'CodeSystem', parameters, headers: {} };
 }
 
 function time(label: string, iterations: number, fn: (i: number) => void): void {

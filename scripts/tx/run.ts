@@ -4,9 +4,10 @@
  *
  *   node scripts/tx/run.ts <suite-dir> [--base-url URL] [--filter name] [--suite name] [--out dir]
  *                          [--modes general,flat] [--externals file.json] [--tier A|B] [--verbose]
+ *                          [--client node-http|fetch|both]
  *
  * Without --base-url it starts this project's server in-process (port 0, empty in-memory store) and talks
- * HTTP to it. Ends with one line: `N passed, N failed`.
+ * HTTP to it. Ends with one line per client: `N passed, N failed (client)`.
  *
  * @see https://github.com/HL7/fhir-tx-ecosystem-ig (tests/)
  */
@@ -19,8 +20,8 @@ import { judge } from './judge.ts';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { HttpTransport } from './transport.ts';
-import type { Transport } from './transport.ts';
+import { TX_CLIENTS, transportFor } from './transport.ts';
+import type { Transport, TxClient } from './transport.ts';
 
 /**
  * One test of the manifest.
@@ -74,6 +75,8 @@ export interface RunOptions {
   /** Only the tests of these recommended tiers (A, B). */
   readonly tiers?: readonly string[];
   readonly verbose?: boolean;
+  /** The HTTP clients to run the suite with (`--client node-http|fetch|both`; default node-http). */
+  readonly clients: readonly TxClient[];
 }
 
 /**
@@ -217,7 +220,7 @@ export async function runSuite(options: RunOptions, transport: Transport): Promi
 export function parseArgs(argv: readonly string[]): RunOptions {
   const args = [...argv];
   let suiteDir: string | undefined;
-  const opts: { baseUrl?: string; filter?: string; suite?: string; out?: string; modes?: string; externals?: string; tiers?: string[]; verbose?: boolean } = {};
+  const opts: { baseUrl?: string; filter?: string; suite?: string; out?: string; modes?: string; externals?: string; tiers?: string[]; verbose?: boolean; client?: string } = {};
   while (args.length > 0) {
     const a = args.shift() as string;
     const next = (): string => {
@@ -247,6 +250,9 @@ export function parseArgs(argv: readonly string[]): RunOptions {
       case '--tier':
         opts.tiers = next().split(',');
         break;
+      case '--client':
+        opts.client = next();
+        break;
       case '--verbose':
         opts.verbose = true;
         break;
@@ -256,7 +262,10 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     }
   }
   suiteDir ??= process.env.TX_TEST_SUITE_DIR;
-  if (suiteDir === undefined) throw new Error('usage: tx-tests <suite-dir> [--base-url URL] [--filter name] [--suite name] [--tier A,B] [--out dir] (or TX_TEST_SUITE_DIR)');
+  if (suiteDir === undefined) throw new Error('usage: tx-tests <suite-dir> [--base-url URL] [--filter name] [--suite name] [--tier A,B] [--out dir] [--client node-http|fetch|both] (or TX_TEST_SUITE_DIR)');
+  const client = opts.client ?? 'node-http';
+  const clients = client === 'both' ? [...TX_CLIENTS] : TX_CLIENTS.filter((c) => c === client);
+  if (clients.length === 0) throw new Error(`--client must be node-http, fetch or both, not ${client}`);
   return {
     suiteDir,
     baseUrl: opts.baseUrl,
@@ -267,14 +276,18 @@ export function parseArgs(argv: readonly string[]): RunOptions {
     externalsFile: opts.externals,
     tiers: opts.tiers,
     verbose: opts.verbose,
+    clients,
   };
 }
 
 /**
- * Runs the suite against `options.baseUrl`, or against this project's server started in-process on a free
- * port with an empty in-memory store; prints one line per failure and ends with `N passed, N failed`.
+ * Runs the suite with one HTTP client against `options.baseUrl`, or against this project's server started
+ * in-process on a free port with an empty in-memory store; prints one line per failure and ends with
+ * `N passed, N failed`.
+ *
+ * @see https://github.com/HL7/fhir-tx-ecosystem-ig
  */
-export async function runConformance(options: RunOptions): Promise<{ passed: number; failed: number; results: readonly TestResult[] }> {
+export async function runConformance(options: RunOptions, client: TxClient = 'node-http'): Promise<{ passed: number; failed: number; results: readonly TestResult[] }> {
   let server: RunningServer | undefined;
   let baseUrl = options.baseUrl;
   if (baseUrl === undefined) {
@@ -283,10 +296,10 @@ export async function runConformance(options: RunOptions): Promise<{ passed: num
     baseUrl = server.url;
   }
   try {
-    const results = await runSuite(options, new HttpTransport(baseUrl));
+    const results = await runSuite(options, transportFor(client, baseUrl));
     const passed = results.filter((r) => r.status === 'passed').length;
     const failed = results.filter((r) => r.status === 'failed').length;
-    console.log(`${passed} passed, ${failed} failed`);
+    console.log(`${passed} passed, ${failed} failed (${client})`);
     return { passed, failed, results };
   } finally {
     await server?.close();
@@ -294,7 +307,8 @@ export async function runConformance(options: RunOptions): Promise<{ passed: num
 }
 
 async function main(): Promise<void> {
-  await runConformance(parseArgs(process.argv.slice(2)));
+  const options = parseArgs(process.argv.slice(2));
+  for (const client of options.clients) await runConformance(options, client);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

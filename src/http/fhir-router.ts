@@ -33,7 +33,6 @@ import { readBody, type DecodedBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
 import { COMMON_HEADERS } from './headers.ts';
-import { parseAcceptLanguage, } from './languages.ts';
 import { negotiate } from './negotiate.ts';
 import { parseQueryString } from './query-string.ts';
 
@@ -170,7 +169,6 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
         resourceType: resourceType as never,
         id,
         parameters,
-        acceptLanguages: parseAcceptLanguage(d.headers['accept-language']),
         headers: d.headers,
       },
       deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),

@@ -23,8 +23,6 @@ export interface OperationTarget {
 export interface OperationRequest extends OperationTarget {
   /** The input parameters as a FHIR Parameters resource (query strings converted by the definition's types). */
   readonly parameters: Parameters;
-  /** Preferred languages from `Accept-Language` / `displayLanguage`, best first. */
-  readonly acceptLanguages: readonly string[];
   /** Lower-cased request headers that operations may read (e.g. `x-too-costly-threshold`). */
   readonly headers: Readonly<Record<string, string | undefined>>;
 }

@@ -77,7 +77,8 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * Opens (creating if needed) the SQLite store.
+ * Opens (creating if needed) the SQLite store and holds its data folder for this process; throws
+ * `DataDirInUseError` when another process holds it.
  * @see https://hl7.org/fhir/R4/http.html
  */
 export function openSqliteStore(options: SqliteStoreOptions): ResourceStore {
@@ -87,9 +88,35 @@ export function openSqliteStore(options: SqliteStoreOptions): ResourceStore {
     file = join(options.dataDir, 'fhir.sqlite');
   }
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-  db.exec(SCHEMA);
+  try {
+    // One process per data folder: in EXCLUSIVE locking mode (set before the first WAL access, so no shared
+    // memory index) the lock taken by the first write is held until the connection closes. A second process
+    // fails at once instead of serving reads that miss the first one's writes; the operating system drops
+    // the lock when its holder dies, so a crashed server never blocks the next start.
+    db.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    db.exec(SCHEMA);
+    db.exec('BEGIN IMMEDIATE; COMMIT; PRAGMA busy_timeout = 5000;');
+  } catch (err) {
+    db.close();
+    if (file !== ':memory:' && (err as { errcode?: number }).errcode === SQLITE_BUSY) throw new DataDirInUseError(options.dataDir, file);
+    throw err;
+  }
   return new SqliteStore(db, options.now ?? (() => new Date().toISOString()));
+}
+
+/** SQLite's "database is locked" result code. */
+const SQLITE_BUSY = 5;
+
+/**
+ * The data folder is held by another running server (its SQLite file is locked); this one must not start.
+ *
+ * @see https://www.sqlite.org/pragma.html#pragma_locking_mode
+ */
+export class DataDirInUseError extends Error {
+  constructor(dataDir: string, file: string) {
+    super(`DATA_DIR ${dataDir} is in use by another server process (${file} is locked); stop that server or choose another DATA_DIR`);
+    this.name = 'DataDirInUseError';
+  }
 }
 
 class SqliteStore implements ResourceStore {

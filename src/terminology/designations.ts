@@ -99,9 +99,11 @@ export class DisplayList {
     this.designations.push(...ds);
   }
 
-  private langMatch(pref: LanguagePreference, stated: string | undefined, level: LanguageMatch): boolean {
+  /** Whether a designation's language meets one preference of the list (never when the list excludes it). */
+  private langMatch(langs: LanguageList, pref: LanguagePreference, stated: string | undefined, level: LanguageMatch): boolean {
     const actual = stated ?? this.baseLanguage;
     if (pref.quality <= 0) return false;
+    if (actual !== undefined && langs.excludes(actual)) return false;
     if (pref.code === '*') return true;
     if (actual === undefined) return false;
     return languageMatches(pref.code, actual, level);
@@ -110,7 +112,7 @@ export class DisplayList {
   private langsMatch(langs: LanguageList | undefined, stated: string | undefined, level: LanguageMatch, defLang: string | undefined): boolean {
     if (defLang !== undefined && stated !== undefined && languageMatches(defLang, stated, LanguageMatch.Lang)) return true;
     if (stated === undefined || langs === undefined || langs.isEmpty) return true;
-    return langs.preferences.some((p) => this.langMatch(p, stated, level));
+    return langs.preferences.some((p) => this.langMatch(langs, p, stated, level));
   }
 
   /** Whether `value` is a display (in the languages; with `defLang` also accepting that language). */
@@ -170,7 +172,7 @@ export class DisplayList {
       if (pref.quality <= 0) continue;
       for (const activeOnly of [true, false]) {
         for (const level of [LanguageMatch.Full, LanguageMatch.LangRegion, LanguageMatch.Lang]) {
-          const ok = (d: Designation): boolean => this.langMatch(pref, d.language, level) && (!activeOnly || isActiveDesignation(d));
+          const ok = (d: Designation): boolean => this.langMatch(langs, pref, d.language, level) && (!activeOnly || isActiveDesignation(d));
           const found = ds.find((d) => ok(d) && isPreferredUse(d.use)) ?? ds.find((d) => ok(d) && isDisplayDesignation(d)) ?? ds.find(ok);
           if (found !== undefined) return found;
         }

@@ -107,12 +107,16 @@ export class TxParams {
   /** Names of the single-valued parameters set explicitly (a value set's parameters do not override them). */
   readonly seen = new Set<string>();
 
-  /** Reads a request's Parameters and Accept-Language. Throws 400 for an invalid displayLanguage. */
+  /**
+   * Reads a request's Parameters and Accept-Language. Throws 400 for an invalid displayLanguage.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9110#name-accept-language
+   */
   static fromRequest(parameters: Parameters, acceptLanguage: string | undefined): TxParams {
     const p = new TxParams();
-    if (acceptLanguage !== undefined && acceptLanguage.trim() !== '') {
-      p.httpLanguages = parseAcceptLanguage(acceptLanguage);
-    }
+    // A header stating no preference (`*`, as fetch sends by default; malformed) reads as no header.
+    const http = parseAcceptLanguage(acceptLanguage);
+    if (http !== undefined && !http.isEmpty) p.httpLanguages = http;
     for (const param of parameters.parameter ?? []) {
       // Other names (system, code, url …) are not terminology parameters: seeing them does nothing.
       if (SEEN_NAMES.has(param.name)) p.see(param.name, param, true);

@@ -1,6 +1,6 @@
 /**
  * The real server as a child process (`node src/server.ts`), for durability tests: started on port 0 with
- * its own data folder, its bound URL read from the JSON `listening` log line, stopped by a signal.
+ * its own data folder, its local URL read from the JSON `listening` log line (`localUrl`), stopped by a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -105,10 +105,10 @@ export function spawnServer(options: ChildOptions): Promise<ChildServer> {
         return;
       }
       logs.push(entry);
-      if (entry.msg === 'listening' && typeof entry.url === 'string') {
+      if (entry.msg === 'listening' && typeof entry.localUrl === 'string') {
         clearTimeout(timer);
         resolveStart({
-          base: entry.url,
+          base: entry.localUrl,
           process: child,
           logs,
           exited,

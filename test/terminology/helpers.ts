@@ -45,7 +45,6 @@ export function request(parameter: ParametersParameter[], options: { id?: string
   return {
     ...(options.id !== undefined ? { id: options.id } : {}),
     parameters: { resourceType: 'Parameters', parameter },
-    acceptLanguages: options.acceptLanguage !== undefined ? options.acceptLanguage.split(',').map((s) => s.split(';')[0].trim()) : [],
     headers,
   };
 }

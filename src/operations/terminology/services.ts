@@ -100,8 +100,7 @@ export function txResources(parameters: Parameters): MemoryResources {
  * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function createTxContext(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): TxContext {
-  const acceptLanguage = request.headers['accept-language'] ?? (request.acceptLanguages.length > 0 ? request.acceptLanguages.join(', ') : undefined);
-  const txp = TxParams.fromRequest(parameters, acceptLanguage);
+  const txp = TxParams.fromRequest(parameters, request.headers['accept-language']);
   const layers: TerminologyResources[] = [];
   if (hasTerminologyResource(parameters)) {
     const local = txResources(parameters);

@@ -1,0 +1,62 @@
+/**
+ * Errors of Node's HTTP parser itself (400 malformed request, 431 headers too large, 408 request too slow)
+ * are answered like every other error: an OperationOutcome, the same CORS and security headers as normal
+ * answers (so browser code can read them), and `Connection: close`.
+ *
+ * @see https://nodejs.org/api/http.html#event-clienterror
+ * @see https://hl7.org/fhir/R4/http.html#cors
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, type RawResponse } from '../helpers/raw-http.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { HEADERS_TIMEOUT_MS } from '../../src/server.ts';
+
+let server: TestServer;
+let host: string;
+/** The CORS and security headers of a normal answer, to compare with. */
+let normal: Headers;
+
+const SHARED_HEADERS = ['access-control-allow-origin', 'access-control-expose-headers', 'x-content-type-options', 'x-frame-options', 'content-security-policy', 'referrer-policy'];
+
+beforeAll(async () => {
+  server = await startTestServer({ content: false });
+  host = new URL(server.base).host;
+  normal = (await fetch(`${server.base}/metadata`, { headers: { Origin: 'https://app.example.org' } })).headers;
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+function expectParserError(res: RawResponse, status: number, code: string): void {
+  expect(res.status, res.raw.slice(0, 300)).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+  expect(res.headers.connection).toBe('close');
+  for (const name of SHARED_HEADERS) expect(res.headers[name], name).toBe(normal.get(name));
+  expect(res.headers['access-control-allow-origin']).toBe('*');
+  expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+  const outcome = JSON.parse(res.body) as OperationOutcome;
+  expect(outcome.resourceType).toBe('OperationOutcome');
+  expect(outcome.issue?.[0]).toMatchObject({ severity: 'error', code });
+}
+
+describe("answers of Node's HTTP parser", () => {
+  it('a malformed request line is a 400 OperationOutcome with CORS headers', async () => {
+    expectParserError(await rawRequest(server.base, 'THIS IS NOT HTTP\r\n\r\n'), 400, 'invalid');
+  });
+
+  it('a header without a colon is a 400 OperationOutcome with CORS headers', async () => {
+    expectParserError(await rawRequest(server.base, `GET /fhir/metadata HTTP/1.1\r\nHost: ${host}\r\nOrigin https://app.example.org\r\n\r\n`), 400, 'invalid');
+  });
+
+  it('oversized headers are a 431 OperationOutcome with CORS headers', async () => {
+    const res = await rawRequest(server.base, `GET /fhir/metadata HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://app.example.org\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expectParserError(res, 431, 'too-costly');
+  });
+
+  it('headers never completed are a 408 OperationOutcome with CORS headers', async () => {
+    const res = await rawRequest(server.base, `GET /fhir/metadata HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://app.example.org\r\n`, { timeoutMs: HEADERS_TIMEOUT_MS + 10_000 });
+    expectParserError(res, 408, 'timeout');
+  }, HEADERS_TIMEOUT_MS + 15_000);
+});
