@@ -231,7 +231,8 @@ function checkEntry(entry: ParametersParameter, param: OperationDefinitionParame
   } else if (key === 'valueDecimal') {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`Parameter ${name} must be a decimal number`, { expression: name });
   } else if (key === 'valueBoolean') {
-    if (typeof value !== 'boolean') throw badRequest(`Parameter ${name} must be true or false`, { expression: name });
+    // The HL7 terminology test suite sends "valueBoolean": "true" (a string): tolerated, read the same way.
+    if (typeof value !== 'boolean' && value !== 'true' && value !== 'false') throw badRequest(`Parameter ${name} must be true or false`, { expression: name });
   } else if (PRIMITIVE_KEYS.has(key)) {
     if (typeof value !== 'string') throw badRequest(`Parameter ${name} must be a JSON string in ${key}`, { expression: name });
   } else if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -37,7 +37,7 @@ function text(outcome: OperationOutcome): string {
 }
 
 function parameters(...parameter: Record<string, unknown>[]): Parameters {
-  return { resourceType: 'Parameters', parameter } as Parameters;
+  return { resourceType: 'Parameters', parameter } as unknown as Parameters;
 }
 
 describe('paging inputs of $expand and search', () => {
@@ -127,5 +127,33 @@ describe('a Parameters entry carries one value', () => {
   ])('%s → 400', async (_label, entry) => {
     const outcome = expectOutcome(await api.post(`${VS}/$expand`, parameters(entry)), 400);
     expect(text(outcome)).toMatch(/more than one value/);
+  });
+});
+
+describe('an instance-level call that names another resource by url', () => {
+  const OTHER = encodeURIComponent('https://example.org/fhir/liver-cryoablation/ValueSet/complications');
+  const PLAN_URL = 'https://example.org/fhir/liver-cryoablation/PlanDefinition/liver-tumor-cryoablation';
+
+  it.each([
+    ['ValueSet $expand', `${VS}/$expand?url=${OTHER}`, 'url'],
+    ['ValueSet $validate-code', `${VS}/$validate-code?url=${OTHER}&system=${encodeURIComponent(CS_URL)}&code=liver-tumor`, 'url'],
+    ['CodeSystem $lookup', `${CS}/$lookup?system=${OTHER}&code=liver-tumor`, 'system'],
+    ['CodeSystem $validate-code', `${CS}/$validate-code?url=${OTHER}&code=liver-tumor`, 'url'],
+    ['PlanDefinition $apply', `${PLAN}/$apply?subject=Patient/1&url=${OTHER}`, 'url'],
+  ])('%s → 400', async (_label, path, name) => {
+    const outcome = expectOutcome(await api.get(path), 400);
+    expect(outcome.issue?.[0]?.expression).toEqual([name]);
+    expect(text(outcome)).toMatch(/different/);
+  });
+
+  it.each([
+    ['ValueSet $expand', `${VS}/$expand?url=${encodeURIComponent(VS_URL)}`],
+    ['ValueSet $expand with its version', `${VS}/$expand?url=${encodeURIComponent(`${VS_URL}|0.1.0`)}`],
+    ['CodeSystem $lookup', `${CS}/$lookup?system=${encodeURIComponent(CS_URL)}&code=liver-tumor`],
+    ['CodeSystem $validate-code', `${CS}/$validate-code?url=${encodeURIComponent(CS_URL)}&code=liver-tumor`],
+    ['PlanDefinition $apply', `${PLAN}/$apply?subject=Patient/1&url=${encodeURIComponent(PLAN_URL)}`],
+  ])('%s naming its own url → 200', async (_label, path) => {
+    const res = await api.get(path);
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
   });
 });
