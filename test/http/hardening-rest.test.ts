@@ -8,9 +8,10 @@
  * @see https://hl7.org/fhir/R4/http.html
  * @see https://hl7.org/fhir/R4/operations.html
  */
-import type { OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
+import { expectBundle, expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
+import { canonicalQuery, templateResource } from '../helpers/resources.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -155,5 +156,39 @@ describe('an instance-level call that names another resource by url', () => {
   ])('%s naming its own url → 200', async (_label, path) => {
     const res = await api.get(path);
     expect(res.status, res.text.slice(0, 300)).toBe(200);
+  });
+});
+
+describe('a batch or transaction with a repeated fullUrl (bdl-7)', () => {
+  it.each(['transaction', 'batch'] as const)('%s → 400, nothing written', async (type) => {
+    const first = templateResource('ValueSet');
+    const second = templateResource('ValueSet');
+    const fullUrl = 'urn:uuid:7f3c2a1e-0b7d-4c55-9a51-5d0c6f1e2b3a';
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type,
+      entry: [
+        { fullUrl, resource: first, request: { method: 'POST', url: 'ValueSet' } },
+        { fullUrl, resource: second, request: { method: 'POST', url: 'ValueSet' } },
+      ],
+    };
+    const outcome = expectOutcome(await api.post('/', bundle), 400);
+    expect(outcome.issue?.[0]?.expression).toEqual(['Bundle.entry[1].fullUrl']);
+    expect(text(outcome)).toMatch(/bdl-7/);
+    for (const resource of [first, second]) {
+      expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(0);
+    }
+  });
+
+  it('distinct fullUrls still go through', async () => {
+    const resource = templateResource('ValueSet');
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ fullUrl: 'urn:uuid:0d6f8a52-52a4-4a8e-9d5e-7b0d7f3e9c11', resource, request: { method: 'POST', url: 'ValueSet' } }],
+    };
+    const res = await api.post('/', bundle);
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
+    expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(1);
   });
 });
