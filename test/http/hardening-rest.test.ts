@@ -10,7 +10,7 @@
  */
 import type { Bundle, OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
+import { expectBundle, expectOutcome, fhirHttp, link, type FhirHttp } from '../helpers/http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -190,5 +190,34 @@ describe('a batch or transaction with a repeated fullUrl (bdl-7)', () => {
     const res = await api.post('/', bundle);
     expect(res.status, res.text.slice(0, 300)).toBe(200);
     expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(1);
+  });
+});
+
+describe('search links show only the parameters used', () => {
+  it('an ignored parameter is not in the self link', async () => {
+    const bundle = expectBundle(await api.get('/CodeSystem?cookie=chip'));
+    expect(link(bundle, 'self')).toBe(`${server.publicBaseUrl}/CodeSystem`);
+  });
+
+  it('used filters and applied paging stay; ignored ones leave every link', async () => {
+    const bundle = expectBundle(await api.get('/ValueSet?cookie=chip&status=active&_count=1'));
+    const self = new URL(link(bundle, 'self') as string);
+    expect([...self.searchParams.keys()]).toEqual(['status', '_count']);
+    expect(self.searchParams.get('_count')).toBe('1');
+    const next = new URL(link(bundle, 'next') as string);
+    expect(next.searchParams.has('cookie')).toBe(false);
+    expect(next.searchParams.get('status')).toBe('active');
+  });
+
+  it('a _count over the cap shows the page size applied', async () => {
+    const bundle = expectBundle(await api.get('/ValueSet?_count=1000000'));
+    expect(new URL(link(bundle, 'self') as string).searchParams.get('_count')).toBe('1000');
+  });
+
+  it('system search and history drop ignored parameters too', async () => {
+    const system = expectBundle(await api.get('/?_type=CodeSystem&cookie=chip'));
+    expect(link(system, 'self')).toBe(`${server.publicBaseUrl}/?_type=CodeSystem`);
+    const history = expectBundle(await api.get(`${CS}/_history?cookie=chip`));
+    expect(link(history, 'self')).toBe(`${server.publicBaseUrl}/CodeSystem/liver-cryoablation/_history`);
   });
 });
