@@ -217,7 +217,7 @@ describe('search links show only the parameters used', () => {
   it('system search and history drop ignored parameters too', async () => {
     const system = expectBundle(await api.get('/?_type=CodeSystem&cookie=chip'));
     expect(link(system, 'self')).toBe(`${server.publicBaseUrl}/?_type=CodeSystem`);
-    const history = expectBundle(await api.get(`${CS}/_history?cookie=chip`));
+    const history = expectBundle(await api.get(`${CS}/_history?cookie=chip`), 'history');
     expect(link(history, 'self')).toBe(`${server.publicBaseUrl}/CodeSystem/liver-cryoablation/_history`);
   });
 });
