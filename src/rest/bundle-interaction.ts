@@ -111,13 +111,37 @@ function checkBundle(body: unknown): Bundle {
   }
   const bundle = body as Bundle;
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
-    throw badRequest(`Bundle.type must be batch or transaction, got "${String(bundle.type)}"`, { expression: 'Bundle.type' });
+    throw badRequest(`Bundle.type must be batch or transaction, got ${typeof bundle.type === 'string' ? shown(bundle.type) : String(bundle.type)}`, { expression: 'Bundle.type' });
   }
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) throw badRequest('Bundle.entry must be an array', { expression: 'Bundle.entry' });
   if ((bundle.entry ?? []).length > MAX_BUNDLE_ENTRIES) {
     throw fhirError(413, 'too-costly', `A Bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`, { expression: 'Bundle.entry' });
   }
+  checkUniqueFullUrls(bundle.entry ?? []);
   return bundle;
+}
+
+/**
+ * R4 bdl-7: a fullUrl appears once in a Bundle, unless its entries carry different `meta.versionId`s. Checked
+ * before anything runs, so a refused Bundle writes nothing.
+ * @see https://hl7.org/fhir/R4/bundle.html#invs
+ */
+function checkUniqueFullUrls(entries: readonly BundleEntry[]): void {
+  const seen = new Map<string, number>();
+  for (const [index, entry] of entries.entries()) {
+    const fullUrl = entry !== null && typeof entry === 'object' ? entry.fullUrl : undefined;
+    if (typeof fullUrl !== 'string') continue;
+    const versionId = (entry.resource as { meta?: { versionId?: unknown } } | undefined)?.meta?.versionId;
+    const key = `${fullUrl}\u0000${typeof versionId === 'string' ? versionId : ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw badRequest(
+        `Bundle.entry[${index}] has the same fullUrl ${shown(fullUrl)} as Bundle.entry[${first}]; fullUrl must be unique in a Bundle (bdl-7)`,
+        { expression: `Bundle.entry[${index}].fullUrl` },
+      );
+    }
+    seen.set(key, index);
+  }
 }
 
 /** Replaces every string equal to a key of `map` (urn:uuid references) by its value, without mutating. */

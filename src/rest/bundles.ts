@@ -24,6 +24,23 @@ function pageUrl(base: string, path: string, pairs: QueryPairs, count: number, o
   return `${base}/${path}?${params.toString()}`;
 }
 
+/**
+ * The query pairs a search actually used, for its links: parameters the server ignored (unknown or
+ * unsupported, listed in `ignored`) and empty filter values (search.html#errors) are left out, and a `_count`
+ * over the page-size cap shows the size applied.
+ * @see https://hl7.org/fhir/R4/search.html#conformance
+ */
+export function usedPairs(pairs: QueryPairs, ignored: readonly string[], maxCount: number): QueryPairs {
+  const out: [string, string][] = [];
+  for (const [key, value] of pairs) {
+    if (ignored.includes(key)) continue;
+    if (value === '' && !key.startsWith('_')) continue;
+    if (key === '_count' && /^\d+$/.test(value) && Number(value) > maxCount) out.push([key, String(maxCount)]);
+    else out.push([key, value]);
+  }
+  return out;
+}
+
 function selfUrl(base: string, path: string, pairs: QueryPairs): string {
   const params = new URLSearchParams();
   for (const [key, value] of pairs) params.append(key, value);

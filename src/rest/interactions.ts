@@ -8,11 +8,11 @@ import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { badRequest, fhirError, outcome, shown } from '../fhir/errors.ts';
 import { appendAll } from '../lib/arrays.ts';
 import { sortComparator } from '../search/execute.ts';
-import { parseSearchQuery, type SearchQuery } from '../search/query.ts';
+import { MAX_PAGE_SIZE, parseSearchQuery, type SearchQuery } from '../search/query.ts';
 import { subsetResource } from '../search/subset.ts';
 import { ID_PATTERN } from '../store/repository.ts';
 import type { IndexEntry } from '../store/resource-index.ts';
-import { historyJson, searchsetJson, type QueryPairs } from './bundles.ts';
+import { historyJson, searchsetJson, usedPairs, type QueryPairs } from './bundles.ts';
 import { pairsToParams, SUPPORTED_TYPES, type InteractionRequest, type RestContext } from './context.ts';
 import { parsePrefer } from './prefer.ts';
 import { httpDate, versionHeaders, type RestResponse } from './response.ts';
@@ -94,7 +94,7 @@ export function searchInteraction(ctx: RestContext, req: InteractionRequest): Re
   const body = searchsetJson({
     baseUrl: ctx.baseUrl,
     path: req.resourceType,
-    pairs: req.pairs,
+    pairs: usedPairs(req.pairs, query.ignored, MAX_PAGE_SIZE),
     query,
     matches: result.matches,
     included: result.included,
@@ -130,10 +130,12 @@ export function systemSearchInteraction(ctx: RestContext, req: Omit<InteractionR
   all.sort(sortComparator((type) => rulesByType.get(type) ?? []));
   const page = base.count === 0 ? [] : all.slice(base.offset, base.offset + base.count);
   const ignored = [...new Set(queries.flatMap((q) => q.ignored))].filter((name) => name !== '_type');
+  // A parameter some requested type understands was used; the links leave out only those no type used.
+  const ignoredByAll = ignored.filter((name) => queries.every((q) => q.ignored.includes(name)));
   const body = searchsetJson({
     baseUrl: ctx.baseUrl,
     path: '',
-    pairs: req.pairs,
+    pairs: usedPairs(req.pairs, ignoredByAll, MAX_PAGE_SIZE),
     query: base,
     matches: page,
     included: included.filter((e) => !page.includes(e)),
@@ -156,6 +158,17 @@ function historyWindow(req: { readonly params: InteractionRequest['params'] }): 
     since = new Date(ms).toISOString();
   }
   return { since, count: query.count, offset: query.offset };
+}
+
+/** The parameters history reads; the links leave out the others (ignored). */
+const HISTORY_PARAMS = new Set(['_count', '_offset', '_since', '_format', '_pretty']);
+
+function historyPairs(pairs: QueryPairs): QueryPairs {
+  return usedPairs(
+    pairs.filter(([key]) => HISTORY_PARAMS.has(key)),
+    [],
+    MAX_PAGE_SIZE,
+  );
 }
 
 /**
@@ -181,7 +194,7 @@ export async function historyInteraction(
   const path = [req.resourceType, req.id, '_history'].filter((p) => p !== undefined).join('/');
   return {
     status: 200,
-    body: historyJson({ baseUrl: ctx.baseUrl, path, pairs: req.pairs, count: window.count, offset: window.offset, total, versions: entries }),
+    body: historyJson({ baseUrl: ctx.baseUrl, path, pairs: historyPairs(req.pairs), count: window.count, offset: window.offset, total, versions: entries }),
   };
 }
 

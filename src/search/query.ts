@@ -12,6 +12,8 @@ import { searchParametersFor, type SearchParamDef } from './parameters.ts';
 /** Default and largest page size. */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 1000;
+/** Largest FHIR integer. */
+const INT32_MAX = 2_147_483_647;
 /** Largest `_offset` accepted. */
 export const MAX_OFFSET = 1_000_000;
 
@@ -128,8 +130,11 @@ function single(params: QueryParams, name: string): string | undefined {
 function nonNegativeInt(params: QueryParams, name: string): number | undefined {
   const raw = single(params, name);
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw)) throw badRequest(`${name} must be a non-negative integer, got ${shown(raw)}`, { expression: name });
-  return Number(raw);
+  if (!/^\d+$/.test(raw)) throw badRequest(`${name} must be a non-negative integer, got ${shown(raw)}`, { expression: name });
+  const n = Number(raw);
+  // A FHIR integer is a 32-bit signed int.
+  if (n > INT32_MAX) throw badRequest(`${name} is out of range: at most ${INT32_MAX}`, { expression: name });
+  return n;
 }
 
 function parseValue(param: SearchParamDef, modifier: string | undefined, raw: string): SearchValue {

@@ -12,6 +12,7 @@ import { formatMessage } from './messages.ts';
 import { parseAcceptLanguage } from './languages.ts';
 import type { LanguageList } from './languages.ts';
 import { txError } from './issues.ts';
+import { badRequest, shown } from '../fhir/errors.ts';
 
 const EXPANSION_PARAMETER_URLS = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -201,11 +202,17 @@ export class TxParams {
         if (this.claim(name, overwrite)) this.filter = text;
         break;
       case 'count':
-        if (this.claim(name, overwrite)) this.count = toInt(text);
+      case 'offset': {
+        if (!this.claim(name, overwrite)) break;
+        const n = toInt(text);
+        // -1 means "not given" inside: a client's negative value must not silently mean "everything".
+        if (overwrite && text !== undefined && (n < 0 || String(n) !== text.replace(/^\+/, ''))) {
+          throw badRequest(`Parameter ${name} must be a non-negative integer, got ${shown(text)}`, { expression: name });
+        }
+        if (name === 'count') this.count = n;
+        else this.offset = n;
         break;
-      case 'offset':
-        if (this.claim(name, overwrite)) this.offset = toInt(text);
-        break;
+      }
       case 'limit':
         if (this.claim(name, overwrite)) this.limit = toInt(text);
         break;

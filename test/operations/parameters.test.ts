@@ -42,7 +42,8 @@ describe('operation parameters from a query string', () => {
   it('reads Coding as system|code and CodeableConcept as system|code or a bare code', () => {
     expect(queryToParameters(lookup, [['coding', 'http://s|c']]).parameter).toEqual([{ name: 'coding', valueCoding: { system: 'http://s', code: 'c' } }]);
     expect(status(() => queryToParameters(lookup, [['coding', 'c']]))).toBe(400);
-    expect(queryToParameters(apply, [['setting', 'http://s|inpatient'], ['userLanguage', 'en']]).parameter).toEqual([
+    expect(queryToParameters(apply, [['subject', 'Patient/1'], ['setting', 'http://s|inpatient'], ['userLanguage', 'en']]).parameter).toEqual([
+      { name: 'subject', valueString: 'Patient/1' },
       { name: 'setting', valueCodeableConcept: { coding: [{ system: 'http://s', code: 'inpatient' }] } },
       { name: 'userLanguage', valueCodeableConcept: { coding: [{ code: 'en' }] } },
     ]);

@@ -56,16 +56,12 @@ function resourceParam<T>(parameters: Parameters, name: string, resourceType: st
 }
 
 /**
- * The subject: exactly one, as a string or a reference; a 400 saying how to send it when missing.
+ * The subject: exactly one, as a string or a reference. Its presence (`min` 1 in the definition) is checked
+ * when the parameters are decoded, with a message saying how to send it.
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 function subjectParam(parameters: Parameters): string {
   const subjects = params(parameters, 'subject');
-  if (subjects.length === 0) {
-    throw badRequest('$apply needs a subject: subject=Patient/123 in the query string, or a "subject" parameter with valueString or valueReference', {
-      expression: 'subject',
-    });
-  }
   if (subjects.length > 1) throw notSupported(`$apply takes one subject (got ${subjects.length}); apply once per subject, or use a Group`, { expression: 'subject' });
   return referenceParam(parameters, 'subject') as string;
 }

@@ -6,7 +6,7 @@
  * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { badRequest, FhirError, notFound } from '../../fhir/errors.ts';
+import { badRequest, FhirError, notFound, shown } from '../../fhir/errors.ts';
 import type { ValidationCheck } from '../../validation/types.ts';
 import { params, stringParam } from '../parameters.ts';
 import type { ServerServices } from '../services.ts';
@@ -47,10 +47,15 @@ export async function findTarget<T extends Resource>(request: OperationRequest, 
   const url = stringParam(request.parameters, 'url');
   const version = stringParam(request.parameters, 'version');
   if (request.id !== undefined) {
-    if (inlineParameter !== undefined || url !== undefined) {
-      throw badRequest(`At instance level the ${resourceType} is the one in the path; ${inline ?? 'url'} is not allowed`, { expression: inline ?? 'url' });
+    if (inlineParameter !== undefined) {
+      throw badRequest(`At instance level the ${resourceType} is the one in the path; ${inline} is not allowed`, { expression: inline });
     }
-    return (await services.repository.read(resourceType, request.id)).resource as T;
+    const resource = (await services.repository.read(resourceType, request.id)).resource as T & { url?: string; version?: string };
+    // Naming the instance's own url (and version) is harmless; naming another artifact is a contradiction.
+    if (url !== undefined && (url !== resource.url || (version !== undefined && version !== resource.version))) {
+      throw badRequest(`${resourceType}/${request.id} is the ${resourceType} in the path; url names a different one (${shown(url)})`, { expression: 'url' });
+    }
+    return resource;
   }
   if (inlineParameter !== undefined) {
     if (url !== undefined) throw badRequest(`Give either ${inline} or url, not both`, { expression: 'url' });

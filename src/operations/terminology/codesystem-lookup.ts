@@ -39,7 +39,7 @@ export function codeSystemLookup(request: OperationRequest, services: Terminolog
   const parameters = request.parameters;
   const ctx = createTxContext(request, services);
   const coding = param(parameters, 'coding')?.valueCoding;
-  const instance = instanceCodeSystem(ctx, request);
+  const instance = instanceCodeSystem(ctx, request, ['system']);
   const system = coding?.system ?? paramString(parameters, 'system') ?? instance?.url;
   const code = coding?.code ?? paramString(parameters, 'code');
   const version = coding?.version ?? paramString(parameters, 'version') ?? instance?.version;

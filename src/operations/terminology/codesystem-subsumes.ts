@@ -30,7 +30,7 @@ export const codeSystemSubsumesDefinition = extendDefinition(r4OperationDefiniti
 export function codeSystemSubsumes(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const parameters = request.parameters;
   const ctx = createTxContext(request, services);
-  const instance = instanceCodeSystem(ctx, request);
+  const instance = instanceCodeSystem(ctx, request, ['system']);
   const codingA = param(parameters, 'codingA')?.valueCoding;
   const codingB = param(parameters, 'codingB')?.valueCoding;
   const codeA = codingA?.code ?? paramString(parameters, 'codeA');

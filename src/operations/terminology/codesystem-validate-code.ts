@@ -41,7 +41,7 @@ function codingPath(mode: ValidationMode): string {
 
 /** Resolves the code system to validate against; unresolvable systems are reported as PrepareIssues. */
 function resolveCodeSystem(ctx: TxContext, request: OperationRequest, parameters: Parameters, system: string | undefined, codingVersion: string | undefined, mode: ValidationMode): CodeSystemProvider | undefined {
-  const instance = instanceCodeSystem(ctx, request);
+  const instance = instanceCodeSystem(ctx, request, ['url']);
   if (instance !== undefined) return ctx.provider(instance);
   const resource = param(parameters, 'codeSystem')?.resource;
   if (resource?.resourceType === 'CodeSystem') return new FhirCodeSystemProvider(resource as CodeSystem, ctx.supplementsFor(resource as CodeSystem));

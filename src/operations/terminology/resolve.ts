@@ -5,7 +5,7 @@
  * @see https://hl7.org/fhir/R4/operations.html#executing
  */
 import type { CodeSystem, ConceptMap, Parameters, ValueSet } from '@medplum/fhirtypes';
-import { badRequest, notFound } from '../../fhir/errors.ts';
+import { badRequest, notFound, shown } from '../../fhir/errors.ts';
 import type { TxContext } from '../../terminology/context.ts';
 import { txError } from '../../terminology/issues.ts';
 import { formatMessage } from '../../terminology/messages.ts';
@@ -21,6 +21,7 @@ export function resolveValueSet(ctx: TxContext, request: OperationRequest, param
   if (request.id !== undefined) {
     const r = ctx.readById('ValueSet', request.id);
     if (r === undefined) throw notFound(`ValueSet/${request.id} not found`);
+    checkSameCanonical(r as ValueSet, parameters, ['url']);
     return r as ValueSet;
   }
   const resource = param(parameters, 'valueSet')?.resource;
@@ -48,10 +49,11 @@ export function resolveValueSet(ctx: TxContext, request: OperationRequest, param
  *
  * @see https://hl7.org/fhir/R4/operations.html#executing
  */
-export function instanceCodeSystem(ctx: TxContext, request: OperationRequest): CodeSystem | undefined {
+export function instanceCodeSystem(ctx: TxContext, request: OperationRequest, names: readonly string[] = []): CodeSystem | undefined {
   if (request.id === undefined) return undefined;
   const r = ctx.readById('CodeSystem', request.id);
   if (r === undefined) throw notFound(`CodeSystem/${request.id} not found`);
+  checkSameCanonical(r as CodeSystem, request.parameters, names);
   return r as CodeSystem;
 }
 
@@ -64,5 +66,33 @@ export function instanceConceptMap(ctx: TxContext, request: OperationRequest): C
   if (request.id === undefined) return undefined;
   const r = ctx.readById('ConceptMap', request.id);
   if (r === undefined) throw notFound(`ConceptMap/${request.id} not found`);
+  checkSameCanonical(r as ConceptMap, request.parameters, ['url']);
   return r as ConceptMap;
+}
+
+/**
+ * At instance level the resource is the one in the path: a parameter naming it by canonical (`url`, or
+ * `system` for a code system) must name that same resource (`url|version` also matches its version);
+ * naming another one is a 400 rather than a silent choice between the two.
+ *
+ * @see https://hl7.org/fhir/R4/operations.html#executing
+ */
+export function checkSameCanonical(
+  instance: { readonly resourceType: string; readonly id?: string; readonly url?: string; readonly version?: string },
+  parameters: Parameters,
+  names: readonly string[],
+): void {
+  for (const name of names) {
+    const value = paramString(parameters, name);
+    if (value === undefined) continue;
+    const bar = value.indexOf('|');
+    const base = bar < 0 ? value : value.substring(0, bar);
+    const version = bar < 0 ? undefined : value.substring(bar + 1);
+    if (base !== instance.url || (version !== undefined && version !== instance.version)) {
+      throw badRequest(
+        `${instance.resourceType}/${instance.id ?? ''} is the ${instance.resourceType} in the path; parameter ${name} names a different one (${shown(value)})`,
+        { expression: name },
+      );
+    }
+  }
 }
