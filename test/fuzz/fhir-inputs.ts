@@ -48,7 +48,7 @@ const SYSTEMS = [...new Set(CODINGS.map((c) => c.system))];
 export type Pair = readonly [string, string];
 
 /** The kinds of values an input takes, to pick a matching (or deliberately wrong) generator. */
-type Kind = 'uri' | 'code' | 'string' | 'boolean' | 'integer' | 'date' | 'coding' | 'reference' | 'number' | 'token' | 'quantity' | 'composite';
+type Kind = 'uri' | 'code' | 'string' | 'boolean' | 'integer' | 'date' | 'coding' | 'codeableConcept' | 'reference' | 'number' | 'token' | 'quantity' | 'composite';
 
 const PREFIXES = ['', '', 'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap', 'xx'];
 const MODIFIERS = ['', '', '', ':exact', ':contains', ':missing', ':not', ':text', ':above', ':below', ':in', ':not-in', ':of-type', ':identifier', ':Patient', ':bogus', ':'];
@@ -73,6 +73,7 @@ function valueOf(kind: Kind): fc.Arbitrary<string> {
     case 'code':
       return fc.oneof(fc.constantFrom(...CODINGS.map((c) => c.code)), nastyText);
     case 'coding':
+    case 'codeableConcept':
     case 'token':
       return fc.oneof(
         fc.constantFrom(...CODINGS).map((c) => `${c.system}|${c.code}`),
@@ -178,15 +179,25 @@ export const APPLY_INPUTS: Inputs = {
   encounter: 'reference',
   practitioner: 'reference',
   organization: 'reference',
-  userType: 'token',
-  userLanguage: 'code',
-  userTaskContext: 'token',
-  setting: 'token',
-  settingContext: 'token',
+  userType: 'codeableConcept',
+  userLanguage: 'codeableConcept',
+  userTaskContext: 'codeableConcept',
+  setting: 'codeableConcept',
+  settingContext: 'codeableConcept',
   resultType: 'code',
   data: 'string',
   parameters: 'string',
 };
+
+/** The kind of input `name` (generated names such as `constructor` are not inputs: string). */
+function kindOf(inputs: Inputs, name: string): Kind {
+  return Object.hasOwn(inputs, name) ? (inputs[name] as Kind) : 'string';
+}
+
+/** None (often, so what else a case holds reaches deeper code), or a few of `item`. */
+function fewOf<T>(item: fc.Arbitrary<T>): fc.Arbitrary<T[]> {
+  return fc.oneof({ arbitrary: fc.constant<T[]>([]), weight: 2 }, { arbitrary: fc.array(item, { minLength: 1, maxLength: 2 }), weight: 3 }, { arbitrary: fc.array(item, { minLength: 3, maxLength: 6 }), weight: 1 });
+}
 
 /** A name: one of `names` most of the time, sometimes a random or near-miss one. */
 function nameFrom(names: readonly string[]): fc.Arbitrary<string> {
@@ -203,8 +214,8 @@ function nameFrom(names: readonly string[]): fc.Arbitrary<string> {
  */
 export function operationQuery(inputs: Inputs, fixed: fc.Arbitrary<Pair[]> = fc.constant([])): fc.Arbitrary<Pair[]> {
   const names = Object.keys(inputs);
-  const pair = nameFrom(names).chain((name) => valueFor(inputs[name] ?? 'string').map((value): Pair => [name, value]));
-  return fc.tuple(fixed, fc.array(pair, { maxLength: 6 })).map(([a, b]) => [...a, ...b]);
+  const pair = nameFrom(names).chain((name) => valueFor(kindOf(inputs, name)).map((value): Pair => [name, value]));
+  return fc.tuple(fixed, fewOf(pair)).map(([a, b]) => [...a, ...b]);
 }
 
 /** Search-result parameters of every type, with their value kinds. */
@@ -278,6 +289,7 @@ function typedValue(kind: Kind): fc.Arbitrary<Record<string, Json>> {
     integer: 'valueInteger',
     date: 'valueDateTime',
     coding: 'valueCoding',
+    codeableConcept: 'valueCodeableConcept',
     reference: 'valueReference',
     number: 'valueDecimal',
     token: 'valueCode',
@@ -292,6 +304,8 @@ function typedValue(kind: Kind): fc.Arbitrary<Record<string, Json>> {
         return fc.oneof(fc.integer({ min: -10, max: 1_000 }), weirdValue);
       case 'coding':
         return fc.oneof(fc.constantFrom(...CODINGS).map((c): Json => ({ ...c })), weirdValue);
+      case 'codeableConcept':
+        return fc.oneof(fc.array(fc.constantFrom(...CODINGS), { maxLength: 2 }).map((cs): Json => ({ coding: cs.map((c) => ({ ...c })) })), weirdValue);
       case 'reference':
         return valueOf('reference').map((reference): Json => ({ reference }));
       default:
@@ -317,15 +331,15 @@ export function parametersBody(inputs: Inputs, resources: Readonly<Record<string
   const entry: fc.Arbitrary<Json> = fc.oneof(
     {
       arbitrary: nameFrom(names).chain((name) => {
-        const resource = resources[name];
+        const resource = Object.hasOwn(resources, name) ? resources[name] : undefined;
         if (resource !== undefined) return resource.map((r): Json => ({ name, resource: r }));
-        return typedValue(inputs[name] ?? 'string').map((v): Json => ({ name, ...v }));
+        return typedValue(kindOf(inputs, name)).map((v): Json => ({ name, ...v }));
       }),
       weight: 10,
     },
     { arbitrary: fc.constantFrom<Json>(null, {}, { name: '' }, { name: 42 }, 'subject', [], { name: 'x', part: [{ name: 'y', valueString: 'z' }] }, { name: 'x', resource: null }), weight: 1 },
   );
-  const base = fc.tuple(fixed, fc.array(entry, { maxLength: 6 })).map(([a, b]): Json => ({ resourceType: 'Parameters', parameter: [...a, ...b] }));
+  const base = fc.tuple(fixed, fewOf(entry)).map(([a, b]): Json => ({ resourceType: 'Parameters', parameter: [...a, ...b] }));
   return fc.tuple(base, fc.oneof({ arbitrary: fc.constant([]), weight: 4 }, { arbitrary: fc.array(mutation, { maxLength: 2 }), weight: 1 })).map(([p, ms]) => mutate(p, ms));
 }
 

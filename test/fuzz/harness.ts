@@ -94,6 +94,27 @@ function describe(req: FuzzRequest, detail: string): string {
   return `${detail}\n  request: ${req.method} ${req.path.slice(0, 1_500)}${body}`;
 }
 
+/** Answers by endpoint and status, kept when FUZZ_STATS=1 (to see what the generators reach). */
+const stats = new Map<string, number>();
+
+/**
+ * The status counts per endpoint so far (FUZZ_STATS=1), one line each; empty otherwise.
+ * @see https://hl7.org/fhir/R4/http.html#2.21.0.4
+ */
+export function statsReport(): string {
+  return [...stats.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k}: ${n}`)
+    .join('\n');
+}
+
+function record(req: FuzzRequest, status: number): void {
+  if (process.env.FUZZ_STATS !== '1') return;
+  const path = req.path.split('?')[0].replace(/^\/(CodeSystem|ValueSet|PlanDefinition|ActivityDefinition|ConceptMap|Library|Questionnaire|NamingSystem)\/(?!\$)[^/]+/, '/$1/[id]');
+  const key = `${req.method} ${path} ${status}`;
+  stats.set(key, (stats.get(key) ?? 0) + 1);
+}
+
 /**
  * Sends `req` to `base` and checks the invariants of every answer; throws (with request and answer) when one breaks.
  * @see https://hl7.org/fhir/R4/http.html#2.21.0.4
@@ -113,6 +134,8 @@ export async function send(base: string, req: FuzzRequest): Promise<FuzzAnswer> 
     throw new Error(describe(req, `no answer after ${Math.round(performance.now() - started)} ms: ${String(err)}`), { cause: err });
   }
   const ms = performance.now() - started;
+  record(req, response.status);
+  if (process.env.FUZZ_TRACE !== undefined && req.path.includes(process.env.FUZZ_TRACE)) console.log(`${req.method} ${req.path.slice(0, 200)} ${(req.body ?? '').slice(0, 300)}\n  -> ${response.status} ${text.slice(0, 300)}`);
   const contentType = response.headers.get('content-type');
   const answer = `  answer: ${response.status} ${contentType ?? ''} after ${Math.round(ms)} ms: ${text.slice(0, 1_500)}`;
   const fail = (what: string): Error => new Error(describe(req, `${what}\n${answer}`));

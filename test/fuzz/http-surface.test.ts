@@ -31,7 +31,7 @@ import {
   VALUE_SET_URLS,
   type Pair,
 } from './fhir-inputs.ts';
-import { check, ensure, SEED, send, timeoutFor, type FuzzRequest } from './harness.ts';
+import { check, ensure, SEED, send, statsReport, timeoutFor, type FuzzRequest } from './harness.ts';
 import { bodyText, mutatedResource, mutation, mutate, type Json } from './json-mutations.ts';
 
 let server: TestServer;
@@ -45,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  if (process.env.FUZZ_STATS === '1') console.log(`fuzz: answers by endpoint and status\n${statsReport()}`);
 });
 
 const PROTOCOL = '/PlanDefinition/liver-tumor-cryoablation';

@@ -262,7 +262,7 @@ export function mutatedResource(resources: readonly Json[], max = 4): fc.Arbitra
  */
 export function bodyText(value: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
   return fc.oneof(
-    { arbitrary: value.map(toBodyText), weight: 12 },
+    { arbitrary: value.map(toBodyText), weight: 25 },
     { arbitrary: fc.tuple(value, fc.nat()).map(([v, n]) => { const t = toBodyText(v); return t.slice(0, n % Math.max(1, t.length)); }), weight: 1 },
     { arbitrary: fc.constantFrom('', 'null', '[]', '"Parameters"', '{"resourceType":"Parameters",}', '<Parameters xmlns="http://hl7.org/fhir"/>', '\ufeff{}', '{"a":1}{"b":2}'), weight: 1 },
   );
