@@ -3,7 +3,7 @@
  * (by index, so fast-check can shrink it) and drops it, duplicates it, retypes it, replaces it with an
  * extreme value (huge or negative numbers, unicode, null), wraps it in an array or a deep nesting, adds
  * unknown keys, or changes the resourceType. Numbers JSON cannot hold (1e400, -0, 30 digits) travel as
- * raw literals spliced into the body text.
+ * raw literals spliced into the body text; bodies may also be cut short or carry duplicate keys.
  *
  * @see https://hl7.org/fhir/R4/json.html
  * @see https://fast-check.dev/docs/core-blocks/arbitraries/
@@ -264,6 +264,8 @@ export function bodyText(value: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
   return fc.oneof(
     { arbitrary: value.map(toBodyText), weight: 25 },
     { arbitrary: fc.tuple(value, fc.nat()).map(([v, n]) => { const t = toBodyText(v); return t.slice(0, n % Math.max(1, t.length)); }), weight: 1 },
+    // Duplicate keys (JSON.stringify cannot write them): a second resourceType or id before the first.
+    { arbitrary: fc.tuple(value, fc.constantFrom('"resourceType":"Patient",', '"resourceType":null,', '"id":"dup",', '"parameter":{},')).map(([v, dup]) => toBodyText(v).replace(/^\{(?=")/, `{${dup}`)), weight: 1 },
     { arbitrary: fc.constantFrom('', 'null', '[]', '"Parameters"', '{"resourceType":"Parameters",}', '<Parameters xmlns="http://hl7.org/fhir"/>', '\ufeff{}', '{"a":1}{"b":2}'), weight: 1 },
   );
 }
