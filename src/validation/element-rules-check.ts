@@ -9,6 +9,7 @@
  *   `descendants()` and `children()`: `csd-1` (codes unique in the whole concept tree, not only at the top
  *   level) and `dom-3` (every contained resource is referenced from elsewhere in the resource). (`ele-1` is
  *   covered by the empty-value checks; `que-2` and `sdf-9` concern types outside this project.)
+ * - `txt-1`/`txt-2` on every `Narrative.div` (see `narrative-check.ts`): safe XHTML with some content;
  * - an `Expression` in `text/fhirpath` parses as FHIRPath (a CDS engine would fail on it at `$apply` time).
  *
  * @see https://hl7.org/fhir/R4/formats.html#choice
@@ -20,6 +21,7 @@ import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
 import type { CodeSystem, CodeSystemConcept, Resource } from '@medplum/fhirtypes';
 import type { ElementVisit, ResourceVisit, WalkCheck } from './element-walker.ts';
 import { createIssue } from './issues.ts';
+import { narrativeProblems } from './narrative-check.ts';
 import type { ValidationIssue } from './types.ts';
 
 interface Constraint {
@@ -187,6 +189,18 @@ export function createElementRulesCheck(root: Resource): WalkCheck & { readonly 
               }),
             );
           }
+        }
+      }
+      if (visit.type === 'xhtml' && typeof visit.value === 'string') {
+        for (const problem of narrativeProblems(visit.value).slice(0, 10)) {
+          issues.push(
+            createIssue('invariant', {
+              severity: 'error',
+              code: 'invariant',
+              text: `Constraint ${problem.startsWith('the narrative has no content') ? 'txt-2' : 'txt-1'} not met: ${problem}`,
+              expression: visit.path,
+            }),
+          );
         }
       }
       if (visit.element.constraints?.some((c) => c.severity === 'warning')) {
