@@ -7,7 +7,10 @@
  * Suites: `rest` (reads and searches of the content), `terminology` (a generated 100,000-concept CodeSystem:
  * its load and index time, memory, `$lookup`, `$validate-code`, `$expand`), `knowledge` (`$apply`).
  *
- * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge
+ * Suite `stall` (not in the default set): a probe's `GET /metadata` latency, idle and while four clients send
+ * the worst request bodies of the hardening review in a loop (scripts/bench/stall.ts).
+ *
+ * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge[,stall]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,8 @@ import { parseArgs } from 'node:util';
 import { freePort, measure, medianMeasure, pinSelf, spawnPinned, startFloor, stop, waitFor, type BenchRequest, type Measure } from './bench/run.ts';
 import { generateLargeCodeSystem, LARGE_CS_URL } from './tx/generate-large-codesystem.ts';
 import { knowledgeScenarios } from './bench/knowledge.ts';
+import { allBombs } from './bench/bombs.ts';
+import { measureStall } from './bench/stall.ts';
 
 /** A benchmark scenario against the server. */
 export interface Scenario {
@@ -161,6 +166,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const rows: { name: string; bytes: number; connections: number; server: Measure; raw: Measure; express: Measure }[] = [];
   const notes: string[] = [];
+  const stallLines: string[] = [];
   try {
     await waitFor(`${base}/fhir/metadata`);
     notes.push(`Server start to first /metadata answer (content loaded, fresh store): ${(performance.now() - started).toFixed(0)} ms.`);
@@ -171,6 +177,21 @@ async function main(): Promise<void> {
       const setup = await terminologySetup(base, server.pid);
       notes.push(...setup.figures);
       scenarios.push(...setup.scenarios);
+    }
+    if (suites.has('stall')) {
+      // The fifth client's GET /metadata, idle (the floor) and with four attackers sending the worst bodies.
+      const idle = await measureStall(base, [], { probes: 40 });
+      const attacked = await measureStall(base, allBombs(), { probes: 40, warmUpMs: 3000 });
+      stallLines.push(
+        '',
+        '| stall: GET /metadata while 4 clients send the worst bodies | p50 ms | p99 ms | max ms | idle p50 ms | idle p99 ms | p50 ratio to idle |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+        `| ${attacked.probe.count} sequential requests | ${fmt(attacked.probe.medianMs, 1)} | ${fmt(attacked.probe.p99Ms, 1)} | ${fmt(attacked.probe.maxMs, 1)} | ${fmt(idle.probe.medianMs, 1)} | ${fmt(idle.probe.p99Ms, 1)} | ${fmt(attacked.probe.medianMs / idle.probe.medianMs, 1)} |`,
+        '',
+        '| attacker | requests | statuses | median ms | max ms |',
+        '|---|---:|---|---:|---:|',
+        ...attacked.attacks.map((a) => `| ${a.name} | ${a.requests} | ${Object.entries(a.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${fmt(a.medianMs, 0)} | ${fmt(a.maxMs, 0)} |`),
+      );
     }
     for (const scenario of scenarios.filter((s) => values.only === undefined || s.name.includes(values.only))) {
       const probe = await fetch(`${base}${scenario.request.path}`, { method: scenario.request.method ?? 'GET', body: scenario.request.body, headers: scenario.request.headers });
@@ -213,6 +234,7 @@ async function main(): Promise<void> {
       (r) =>
         `| ${r.name} | ${r.bytes} | ${r.connections} | ${fmt(r.server.rps)} | ${fmt(r.server.p50, 1)} | ${fmt(r.server.p99, 1)} | ${fmt(r.raw.rps)} | ${fmt(r.express.rps)} | ${fmt(r.server.rps / r.raw.rps, 2)} | ${fmt(r.server.rps / r.express.rps, 2)} | ${r.server.errors} |`,
     ),
+    ...stallLines,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
