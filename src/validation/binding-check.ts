@@ -12,7 +12,17 @@
  * @see https://hl7.org/fhir/R4/terminologies.html#required
  * @see https://hl7.org/fhir/R4/codesystem.html#supplements
  */
-import type { CodeSystem, CodeSystemConcept, Coding, ValueSet } from '@medplum/fhirtypes';
+import type {
+  CodeSystem,
+  CodeSystemConcept,
+  CodeSystemConceptProperty,
+  CodeSystemProperty,
+  Coding,
+  ValueSet,
+  ValueSetComposeInclude,
+  ValueSetComposeIncludeConcept,
+  ValueSetComposeIncludeFilter,
+} from '@medplum/fhirtypes';
 import { parseCanonical } from './canonical-index.ts';
 import type { ElementVisit, ResourceVisit, WalkCheck } from './element-walker.ts';
 import { createIssue } from './issues.ts';
@@ -103,18 +113,32 @@ export function createBindingCheck(context: BindingCheckContext): WalkCheck & { 
     }
   };
 
+  /**
+   * The objects of an array element, for walking a resource the schema check may have found wrong: a
+   * non-array, `null` items or primitives where objects belong are skipped (the schema check reports them).
+   * Indexes are kept (holes for the skipped items), so locations stay right.
+   */
+  const objectsOf = <T>(value: unknown): T[] => {
+    const out: T[] = [];
+    if (!Array.isArray(value)) return out;
+    (value as unknown[]).forEach((v, i) => {
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) out[i] = v as T;
+    });
+    return out;
+  };
+
   const checkValueSet = (valueSet: ValueSet, path: string): void => {
     (['include', 'exclude'] as const).forEach((part) => {
-      (valueSet.compose?.[part] ?? []).forEach((include, i) => {
+      objectsOf<ValueSetComposeInclude>(valueSet.compose?.[part]).forEach((include, i) => {
         const system = include.system;
         if (typeof system !== 'string') return;
         const at = `${path}.compose.${part}[${i}]`;
-        (include.concept ?? []).forEach((concept, j) => {
+        objectsOf<ValueSetComposeIncludeConcept>(include.concept).forEach((concept, j) => {
           if (typeof concept.code !== 'string') return;
           const found = context.lookupCode({ system, version: include.version, code: concept.code });
           reportLookup(found, { system, code: concept.code, display: concept.display }, `${at}.concept[${j}]`);
         });
-        (include.filter ?? []).forEach((filter, j) => {
+        objectsOf<ValueSetComposeIncludeFilter>(include.filter).forEach((filter, j) => {
           if (filter.op === undefined || !CODE_VALUED_FILTER_OPS.has(filter.op) || typeof filter.value !== 'string') return;
           if (filter.property !== 'concept' && filter.property !== 'code') return;
           const found = context.lookupCode({ system, version: include.version, code: filter.value });
@@ -127,12 +151,12 @@ export function createBindingCheck(context: BindingCheckContext): WalkCheck & { 
   };
 
   const checkCodeSystem = (codeSystem: CodeSystem, path: string): void => {
-    const declared = new Set((codeSystem.property ?? []).map((p) => p.code));
+    const declared = new Set(objectsOf<CodeSystemProperty>(codeSystem.property).map((p) => p.code));
     const supplemented = typeof codeSystem.supplements === 'string' ? parseCanonical(codeSystem.supplements) : undefined;
     const visit = (concepts: readonly CodeSystemConcept[] | undefined, at: string): void => {
-      (concepts ?? []).forEach((concept, i) => {
+      objectsOf<CodeSystemConcept>(concepts).forEach((concept, i) => {
         const conceptPath = `${at}.concept[${i}]`;
-        (concept.property ?? []).forEach((property, j) => {
+        objectsOf<CodeSystemConceptProperty>(concept.property).forEach((property, j) => {
           if (typeof property.code === 'string' && !declared.has(property.code)) {
             error('invalid', `Concept property "${property.code}" is not declared in CodeSystem.property`, `${conceptPath}.property[${j}].code`);
           }

@@ -187,7 +187,14 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       ...(skip.has('reference') ? [] : [referenceCheck]),
       ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
     ];
-    walkWithChecks(resource, checks);
+    try {
+      walkWithChecks(resource, checks);
+    } catch (err: unknown) {
+      // The walk's checks expect the shapes the schema describes; where the schema check already failed, a
+      // shape they do not expect ends the walk, and the schema errors say what is wrong.
+      if (!issues.some((i) => issueCheck(i) === 'schema' && isErrorIssue(i))) throw err;
+      issues.push(createIssue('structure', { severity: 'warning', code: 'incomplete', text: 'Some element checks were not run: fix the schema errors first' }));
+    }
     appendAll(issues, rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
     appendAll(issues, bindingCheck.issues);
     appendAll(issues, referenceCheck.issues);

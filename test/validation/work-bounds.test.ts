@@ -88,3 +88,12 @@ describe('the structure check off the event loop', () => {
     expect(offThread).toEqual(inline);
   });
 });
+
+describe('shapes the schema check refuses (found by the fuzz test)', () => {
+  it('reports a null concept property and an include that is an object as schema errors, without throwing', () => {
+    const cs = { resourceType: 'CodeSystem', url: 'https://example.org/cs', status: 'draft', content: 'complete', property: [{ code: 'p', type: 'boolean' }], concept: [{ code: 'a', property: [null] }] };
+    expect(validator.validate(cs).some((i) => i.severity === 'error' && i.expression?.[0]?.startsWith('CodeSystem.concept[0].property'))).toBe(true);
+    const vs = { resourceType: 'ValueSet', status: 'draft', compose: { include: { extension: [{ system: 'x', filter: [{ property: 'concept', op: 'descendent-of', value: 'a' }] }] } } };
+    expect(validator.validate(vs).some((i) => i.severity === 'error' && i.expression?.[0]?.startsWith('ValueSet.compose.include'))).toBe(true);
+  });
+});
