@@ -270,3 +270,35 @@ describe('/metadata with _summary and _elements', () => {
     expect(tags(cs)).toContain(SUBSETTED);
   });
 });
+
+describe('the fhirVersion media type parameter', () => {
+  it.each(['application/fhir+json; fhirVersion=3.0', 'application/fhir+json;fhirVersion=5.0', 'application/json; fhirVersion=1.0'])(
+    'Accept: %s → 406 OperationOutcome',
+    async (accept) => {
+      const outcome = expectOutcome(await api.get('/metadata', { accept }), 406);
+      expect(text(outcome)).toMatch(/fhirVersion/);
+    },
+  );
+
+  it.each(['application/fhir+json; fhirVersion=4.0', 'application/fhir+json; fhirVersion=4.0.1', 'application/fhir+json; fhirVersion=3.0, application/json'])(
+    'Accept: %s → 200',
+    async (accept) => {
+      const res = await api.get('/metadata', { accept });
+      expect(res.status).toBe(200);
+      expect(res.json<CapabilityStatement>().fhirVersion).toBe('4.0.1');
+    },
+  );
+
+  it('_format with an unserved fhirVersion is a 406 as well', async () => {
+    expectOutcome(await api.get(`/metadata?_format=${encodeURIComponent('application/fhir+json; fhirVersion=3.0')}`), 406);
+  });
+
+  it('a body declared as another FHIR version is a 415, nothing written', async () => {
+    const resource = templateResource('ValueSet');
+    const res = await api.request('POST', '/ValueSet', { body: resource, headers: { 'content-type': 'application/fhir+json; fhirVersion=3.0' } });
+    expect(text(expectOutcome(res, 415))).toMatch(/fhirVersion/);
+    expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(0);
+    const ok = await api.request('POST', '/ValueSet', { body: resource, headers: { 'content-type': 'application/fhir+json; fhirVersion=4.0' } });
+    expect(ok.status, ok.text.slice(0, 300)).toBe(201);
+  });
+});
