@@ -7,7 +7,8 @@
  * @see https://hl7.org/fhir/R4/http.html#mime-type
  */
 import type { IncomingMessage } from 'node:http';
-import { badRequest, fhirError } from '../fhir/errors.ts';
+import { badRequest, fhirError, shown } from '../fhir/errors.ts';
+import { fhirVersionParameter, SERVED_FHIR_VERSIONS, servesFhirVersion } from './negotiate.ts';
 
 /** Deepest JSON nesting accepted in a request body. */
 export const MAX_JSON_DEPTH = 100;
@@ -17,6 +18,8 @@ export const MAX_JSON_ARRAY_ITEMS = 100_000;
 /** Media types accepted for FHIR JSON bodies. */
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** A plain media type (type/subtype), safe to name in an error. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
 
 /** A decoded body. */
 export type DecodedBody = { readonly kind: 'none' } | { readonly kind: 'json'; readonly value: unknown } | { readonly kind: 'form'; readonly pairs: [string, string][] };
@@ -139,12 +142,17 @@ export async function readBody(
   const charset = paramsRaw.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     req.resume();
-    throw fhirError(415, 'not-supported', `Only UTF-8 bodies are accepted, not charset=${charset}`);
+    throw fhirError(415, 'not-supported', `Only UTF-8 bodies are accepted, not charset=${shown(charset)}`);
+  }
+  if (!servesFhirVersion(paramsRaw)) {
+    // A body of another FHIR version is a media type this server does not accept: 415, like a wrong charset.
+    req.resume();
+    throw fhirError(415, 'not-supported', `This server accepts FHIR R4 bodies only (fhirVersion ${SERVED_FHIR_VERSIONS.join(' or ')}), not fhirVersion=${shown(fhirVersionParameter(paramsRaw) ?? '')}`);
   }
   const isForm = mediaType === FORM_TYPE && options.allowForm;
   if (!JSON_TYPES.has(mediaType) && !isForm) {
     req.resume();
-    throw fhirError(415, 'not-supported', `Content-Type ${mediaType} is not supported; send application/fhir+json`);
+    throw fhirError(415, 'not-supported', `Content-Type ${MEDIA_TYPE.test(mediaType) ? mediaType : '(value not shown)'} is not supported; send application/fhir+json`);
   }
   const raw = await readRaw(req, options.limit);
   // Read in full first, then wait for admission to the costly steps (see heavy-gate.ts).

@@ -20,6 +20,7 @@ import {
   createInteraction,
   deleteInteraction,
   historyInteraction,
+  metadataInteraction,
   readInteraction,
   searchInteraction,
   systemSearchInteraction,
@@ -197,7 +198,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     if (first === 'metadata' && segments.length === 1) {
       if (!read) throw methodNotAllowed('GET');
       const mode = typeof params.mode === 'string' ? params.mode : undefined;
-      return { status: 200, body: deps.metadata(mode) };
+      return metadataInteraction(deps.metadata(mode), { params });
     }
     if (first.startsWith('$') && segments.length === 1) return operation(body, d, 'system', first.slice(1));
     if (first === '_history' && segments.length === 1) {

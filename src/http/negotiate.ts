@@ -16,6 +16,31 @@ const FORMAT_ALIASES: Readonly<Record<string, string | undefined>> = {
   'application/fhir+json': FHIR_JSON,
   'application/json+fhir': FHIR_JSON,
 };
+/** FHIR versions this server serves (the `fhirVersion` media type parameter, major.minor or full). */
+export const SERVED_FHIR_VERSIONS: readonly string[] = ['4.0', '4.0.1'];
+
+/**
+ * The `fhirVersion` parameter among a media type's parameters (`fhirVersion=4.0`), or undefined.
+ * @see https://hl7.org/fhir/R4/http.html#version-parameter
+ */
+export function fhirVersionParameter(params: readonly string[]): string | undefined {
+  for (const raw of params) {
+    const p = raw.trim();
+    if (p.slice(0, 12).toLowerCase() === 'fhirversion=') return p.slice(12).trim().replace(/^"(.*)"$/, '$1');
+  }
+  return undefined;
+}
+
+/** True when a media type's parameters ask for no FHIR version, or one this server serves. */
+export function servesFhirVersion(params: readonly string[]): boolean {
+  const version = fhirVersionParameter(params);
+  return version === undefined || SERVED_FHIR_VERSIONS.includes(version);
+}
+
+function unservedVersion(version: string | undefined): Error {
+  return fhirError(406, 'not-supported', `This server serves FHIR R4 only (fhirVersion ${SERVED_FHIR_VERSIONS.join(' or ')}), not fhirVersion=${shown(version ?? '')}`);
+}
+
 const UNPRODUCIBLE_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml', 'application/xml+fhir', 'ttl', 'application/fhir+turtle', 'text/turtle', 'html', 'text/html']);
 
 /**
@@ -25,22 +50,33 @@ const UNPRODUCIBLE_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'app
  */
 export function negotiate(format: string | undefined, accept: string | undefined): string {
   if (format !== undefined) {
-    const key = format.trim().toLowerCase().split(';')[0].trim();
+    const [rawKey, ...formatParams] = format.split(';');
+    const key = rawKey.trim().toLowerCase();
     const chosen = FORMAT_ALIASES[key];
-    if (chosen) return chosen;
+    if (chosen) {
+      if (!servesFhirVersion(formatParams)) throw unservedVersion(fhirVersionParameter(formatParams));
+      return chosen;
+    }
     if (UNPRODUCIBLE_FORMATS.has(key)) throw fhirError(406, 'not-supported', `_format=${shown(format)} is not supported; this server speaks JSON only`);
     throw fhirError(400, 'invalid', `_format=${shown(format)} is not a known format`, { expression: '_format' });
   }
   if (accept === undefined || accept.trim() === '') return FHIR_JSON;
   let plainJson = false;
+  let refusedVersion: string | undefined;
   for (const part of accept.split(',')) {
     const [rawType, ...params] = part.split(';');
     const type = rawType.trim().toLowerCase();
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     if (q !== undefined && Number(q.slice(2)) === 0) continue;
+    if (!servesFhirVersion(params)) {
+      // JSON of another FHIR version is not something this server can produce.
+      refusedVersion ??= fhirVersionParameter(params);
+      continue;
+    }
     if (type === 'application/fhir+json' || type === 'application/json+fhir' || type === '*/*' || type === 'application/*') return FHIR_JSON;
     if (type === 'application/json') plainJson = true;
   }
   if (plainJson) return PLAIN_JSON;
+  if (refusedVersion !== undefined) throw unservedVersion(refusedVersion);
   throw fhirError(406, 'not-supported', 'Cannot answer in any of the Accept media types; this server speaks application/fhir+json');
 }

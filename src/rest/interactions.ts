@@ -38,7 +38,7 @@ function notModified(entry: IndexEntry, headers: InteractionRequest['headers']):
   return false;
 }
 
-function subsetting(req: InteractionRequest): Pick<SearchQuery, 'summary' | 'elements'> {
+function subsetting(req: Pick<InteractionRequest, 'resourceType' | 'params'>): Pick<SearchQuery, 'summary' | 'elements'> {
   if (req.params._summary === undefined && req.params._elements === undefined) return { summary: undefined, elements: undefined };
   // Reuse the search parser's checks of _summary / _elements.
   const params: Record<string, string | readonly string[] | undefined> = {};
@@ -46,6 +46,19 @@ function subsetting(req: InteractionRequest): Pick<SearchQuery, 'summary' | 'ele
   if (req.params._elements !== undefined) params._elements = req.params._elements;
   const query = parseSearchQuery(req.resourceType, params, { strict: false });
   return { summary: query.summary === 'count' ? undefined : query.summary, elements: query.elements };
+}
+
+/**
+ * The server's CapabilityStatement (or TerminologyCapabilities) with `_summary` / `_elements` checked and
+ * applied as for a read: a bad value is a 400, `_summary=count` (search only) returns the whole resource.
+ * @see https://hl7.org/fhir/R4/http.html#capabilities
+ * @see https://hl7.org/fhir/R4/search.html#summary
+ */
+export function metadataInteraction(resource: Resource, req: Pick<InteractionRequest, 'params'>): RestResponse {
+  // The resource type only serves the parser's checks of the two values.
+  const { summary, elements } = subsetting({ resourceType: 'CodeSystem', params: req.params });
+  if (summary === undefined && elements === undefined) return { status: 200, body: resource };
+  return { status: 200, body: subsetResource(resource, summary, elements) };
 }
 
 /**

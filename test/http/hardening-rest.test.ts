@@ -8,7 +8,7 @@
  * @see https://hl7.org/fhir/R4/http.html
  * @see https://hl7.org/fhir/R4/operations.html
  */
-import type { Bundle, OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBundle, expectOutcome, fhirHttp, link, type FhirHttp } from '../helpers/http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
@@ -219,5 +219,86 @@ describe('search links show only the parameters used', () => {
     expect(link(system, 'self')).toBe(`${server.publicBaseUrl}/?_type=CodeSystem`);
     const history = expectBundle(await api.get(`${CS}/_history?cookie=chip`), 'history');
     expect(link(history, 'self')).toBe(`${server.publicBaseUrl}/CodeSystem/liver-cryoablation/_history`);
+  });
+});
+
+describe('/metadata with _summary and _elements', () => {
+  const SUBSETTED = 'SUBSETTED';
+  const tags = (cs: CapabilityStatement): (string | undefined)[] => (cs.meta?.tag ?? []).map((t) => t.code);
+
+  it('a bad _summary or _elements is a 400, as on a search', async () => {
+    for (const path of ['/metadata?_summary=abc', '/CodeSystem?_summary=abc']) {
+      expect(expectOutcome(await api.get(path), 400).issue?.[0]?.expression).toEqual(['_summary']);
+    }
+    expectOutcome(await api.get('/metadata?_elements=a.b'), 400);
+    expectOutcome(await api.get('/metadata?mode=terminology&_summary=abc'), 400);
+  });
+
+  it('_summary=true keeps the summary elements only', async () => {
+    const full = (await api.get('/metadata')).json<CapabilityStatement>();
+    expect(full.description).toBeDefined(); // not a summary element of CapabilityStatement
+    const summary = (await api.get('/metadata?_summary=true')).json<CapabilityStatement>();
+    expect(summary.resourceType).toBe('CapabilityStatement');
+    expect(summary.description).toBeUndefined();
+    expect(summary.fhirVersion).toBe(full.fhirVersion);
+    expect(summary.rest).toEqual(full.rest);
+    expect(summary.software).toEqual(full.software);
+    expect(tags(summary)).toContain(SUBSETTED);
+  });
+
+  it('_summary=text, data, false and count as R4 defines them for one resource', async () => {
+    const text = (await api.get('/metadata?_summary=text')).json<CapabilityStatement>();
+    expect(text.rest).toBeUndefined();
+    expect(text.description).toBeUndefined();
+    expect([text.status, text.kind, text.fhirVersion]).not.toContain(undefined); // mandatory elements stay
+    const data = (await api.get('/metadata?_summary=data')).json<CapabilityStatement>();
+    expect(data.description).toBeDefined();
+    expect(data.rest).toBeDefined();
+    expect(tags(data)).toContain(SUBSETTED);
+    for (const mode of ['false', 'count']) {
+      const whole = (await api.get(`/metadata?_summary=${mode}`)).json<CapabilityStatement>();
+      expect(whole.description).toBeDefined();
+      expect(tags(whole)).not.toContain(SUBSETTED);
+    }
+  });
+
+  it('_elements keeps the listed and the mandatory elements', async () => {
+    const cs = (await api.get('/metadata?_elements=software')).json<CapabilityStatement>();
+    expect(cs.software).toBeDefined();
+    expect(cs.rest).toBeUndefined();
+    expect(cs.fhirVersion).toBeDefined();
+    expect(tags(cs)).toContain(SUBSETTED);
+  });
+});
+
+describe('the fhirVersion media type parameter', () => {
+  it.each(['application/fhir+json; fhirVersion=3.0', 'application/fhir+json;fhirVersion=5.0', 'application/json; fhirVersion=1.0'])(
+    'Accept: %s → 406 OperationOutcome',
+    async (accept) => {
+      const outcome = expectOutcome(await api.get('/metadata', { accept }), 406);
+      expect(text(outcome)).toMatch(/fhirVersion/);
+    },
+  );
+
+  it.each(['application/fhir+json; fhirVersion=4.0', 'application/fhir+json; fhirVersion=4.0.1', 'application/fhir+json; fhirVersion=3.0, application/json'])(
+    'Accept: %s → 200',
+    async (accept) => {
+      const res = await api.get('/metadata', { accept });
+      expect(res.status).toBe(200);
+      expect(res.json<CapabilityStatement>().fhirVersion).toBe('4.0.1');
+    },
+  );
+
+  it('_format with an unserved fhirVersion is a 406 as well', async () => {
+    expectOutcome(await api.get(`/metadata?_format=${encodeURIComponent('application/fhir+json; fhirVersion=3.0')}`), 406);
+  });
+
+  it('a body declared as another FHIR version is a 415, nothing written', async () => {
+    const resource = templateResource('ValueSet');
+    const res = await api.request('POST', '/ValueSet', { body: resource, headers: { 'content-type': 'application/fhir+json; fhirVersion=3.0' } });
+    expect(text(expectOutcome(res, 415))).toMatch(/fhirVersion/);
+    expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(0);
+    const ok = await api.request('POST', '/ValueSet', { body: resource, headers: { 'content-type': 'application/fhir+json; fhirVersion=4.0' } });
+    expect(ok.status, ok.text.slice(0, 300)).toBe(201);
   });
 });
