@@ -14,6 +14,8 @@ import { primitiveOf, TxParams } from '../../terminology/params.ts';
 import { MemoryResources } from '../../terminology/resources.ts';
 import type { TerminologyResource, TerminologyResources } from '../../terminology/resources.ts';
 import type { OperationRequest, OperationServices } from '../types.ts';
+import { badRequest } from '../../fhir/errors.ts';
+import { checkSchema } from '../../validation/schema-check.ts';
 
 /**
  * The terminology part of the operation services.
@@ -94,12 +96,36 @@ export function txResources(parameters: Parameters): MemoryResources {
   return mem;
 }
 
+/** Parameters whose resource the terminology engine reads. */
+const INLINE_RESOURCE_PARAMETERS = new Set(['tx-resource', 'codeSystem', 'valueSet', 'conceptMap']);
+
+/**
+ * A 400 for an inline CodeSystem, ValueSet or ConceptMap whose JSON has the wrong shape (an object where the
+ * schema wants an array, `null` items, a number for a string): the engines read those elements as the schema
+ * describes them. Only JSON type errors are refused — unknown elements (e.g. from R5) are left to the engine,
+ * as the HL7 terminology tests expect.
+ * @see https://hl7.org/fhir/R4/json.html#schema
+ */
+function checkInlineShapes(parameters: Parameters): void {
+  for (const p of parameters.parameter ?? []) {
+    const r: unknown = p.resource;
+    if (!INLINE_RESOURCE_PARAMETERS.has(p.name as string) || typeof r !== 'object' || r === null) continue;
+    const type = (r as { resourceType?: unknown }).resourceType;
+    if (type !== 'CodeSystem' && type !== 'ValueSet' && type !== 'ConceptMap') continue;
+    const wrong = checkSchema(r).find((i) => i.details?.text?.startsWith('Wrong JSON type'));
+    if (wrong !== undefined) {
+      throw badRequest(`Parameter ${p.name} carries a ${type} that is not valid FHIR R4 JSON: ${wrong.details?.text ?? ''} at ${wrong.expression?.[0] ?? type}`, { expression: p.name });
+    }
+  }
+}
+
 /**
  * Builds the terminology context of a request.
  *
  * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function createTxContext(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): TxContext {
+  checkInlineShapes(parameters);
   const txp = TxParams.fromRequest(parameters, request.headers['accept-language']);
   const layers: TerminologyResources[] = [];
   if (hasTerminologyResource(parameters)) {
