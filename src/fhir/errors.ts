@@ -88,3 +88,15 @@ const SAFE_TO_SHOW = /^[A-Za-z0-9_.:|+-]{1,64}$/;
 export function shown(value: string): string {
   return SAFE_TO_SHOW.test(value) ? `"${value}"` : '(value not shown)';
 }
+
+/** Markup or control characters: a value holding them is never echoed (it could be rendered as HTML). */
+const MARKUP_OR_CONTROL = /<[A-Za-z/!?]|[\u0000-\u001f\u007f]|javascript:/i;
+
+/**
+ * A client-supplied URI, reference or display for a message that must name it (a terminology message names
+ * the code system it could not find): the value itself, cut at 200 characters, unless it holds markup or
+ * control characters — then "(value not shown)", as {@link shown} answers.
+ */
+export function echoed(value: string): string {
+  return MARKUP_OR_CONTROL.test(value) ? '(value not shown)' : value.slice(0, 200);
+}

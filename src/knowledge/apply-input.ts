@@ -9,7 +9,7 @@
  */
 import { toTypedValue, type TypedValue } from '@medplum/core';
 import type { Bundle, CodeableConcept, Parameters, ParametersParameter, Reference, Resource } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/errors.ts';
+import { badRequest, echoed } from '../fhir/errors.ts';
 import type { EvaluationScope } from './expressions.ts';
 import { TERMINOLOGY_VARIABLE, terminologyVariable, type FhirPathTerminology } from './fhirpath-memberof.ts';
 
@@ -67,7 +67,7 @@ export function parseReference(value: string, parameter: string): ParsedReferenc
   const id = segments[segments.length - 1 - history];
   const absolute = /^https?:\/\//.test(value);
   if (type === undefined || id === undefined || !RESOURCE_TYPE.test(type) || !ID.test(id) || (!absolute && segments.length !== 2)) {
-    throw badRequest(`Parameter ${parameter} must be a reference like Patient/123, got "${value.slice(0, 100)}"`, { expression: parameter });
+    throw badRequest(`Parameter ${parameter} must be a reference like Patient/123, got ${quotedEcho(value)}`, { expression: parameter });
   }
   return { resourceType: type, id, reference: value };
 }
@@ -94,6 +94,11 @@ export function findInData(data: Bundle | undefined, parsed: ParsedReference): R
     if (entry.fullUrl !== undefined && entry.fullUrl === parsed.reference) return resource;
   }
   return undefined;
+}
+
+function quotedEcho(value: string): string {
+  const text = echoed(value);
+  return text === value.slice(0, 200) ? `"${text.slice(0, 100)}"` : text;
 }
 
 /** Names the engine binds itself; a `parameters` entry may not reuse them. */
@@ -132,10 +137,10 @@ export function parameterVariables(parameters: Parameters | undefined): Record<s
     if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw badRequest(`${where} needs a name usable as a FHIRPath variable (letters, digits, _)`, { expression: where });
     }
-    if (RESERVED.has(name)) throw badRequest(`${where}: "${name}" is bound by the engine itself and cannot be passed in parameters`, { expression: where });
-    if (variables[`%${name}`] !== undefined) throw badRequest(`${where}: "${name}" appears more than once`, { expression: where });
+    if (RESERVED.has(name)) throw badRequest(`${where}: ${quotedEcho(name)} is bound by the engine itself and cannot be passed in parameters`, { expression: where });
+    if (variables[`%${name}`] !== undefined) throw badRequest(`${where}: ${quotedEcho(name)} appears more than once`, { expression: where });
     const value = parameterValue(parameter);
-    if (value === undefined) throw badRequest(`${where} ("${name}") has no value or resource`, { expression: where });
+    if (value === undefined) throw badRequest(`${where} (${quotedEcho(name)}) has no value or resource`, { expression: where });
     variables[`%${name}`] = value;
   }
   return variables;

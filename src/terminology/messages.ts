@@ -6,6 +6,7 @@
  * @see https://hl7.org/fhir/R4/operationoutcome.html
  * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
+import { echoed } from '../fhir/errors.ts';
 
 /**
  * Message templates by id. Plural messages have `_one` / `_other` variants.
@@ -127,7 +128,7 @@ export function formatMessage(id: MessageId, args: readonly (string | number | u
   let text = parts[0] as string;
   for (let i = 1; i < parts.length; i += 2) {
     const v = args[parts[i] as number];
-    text += v === undefined ? '' : String(v);
+    text += v === undefined ? '' : typeof v === 'number' ? String(v) : echoed(v);
     text += parts[i + 1] as string;
   }
   return text;
