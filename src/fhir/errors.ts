@@ -90,6 +90,7 @@ export function shown(value: string): string {
 }
 
 /** Markup or control characters: a value holding them is never echoed (it could be rendered as HTML). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
 const MARKUP_OR_CONTROL = /<[A-Za-z/!?]|[\u0000-\u001f\u007f]|javascript:/i;
 
 /**
