@@ -52,7 +52,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const store = openSqliteStore({ dataDir: config.dataDir });
   // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
+  let stopping = false;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    // While stopping, a request on a kept-alive connection is still answered, and its connection then closed:
+    // otherwise a client polling on one connection would keep the server from ever finishing its close.
+    if (stopping) {
+      res.shouldKeepAlive = false;
+      res.once('finish', () => server.closeIdleConnections());
+    }
     if (handler) {
       handler(req, res);
       return;
@@ -126,6 +133,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     contentReport,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
+        stopping = true;
         server.close(() => resolve());
         server.closeIdleConnections();
       }).then(() => store.close());
