@@ -61,41 +61,108 @@ export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** What the shape scan found wrong: a message, and for a duplicate key the path of the repeated member. */
+export interface JsonShapeProblem {
+  readonly kind: 'depth' | 'items' | 'duplicate';
+  readonly message: string;
+  /** FHIRPath-like location (`compose.include[0].system`) of a repeated key. */
+  readonly path?: string;
+}
+
+/** Objects up to this many keys are checked for duplicates by a linear search (cheaper than a Set). */
+const SMALL_OBJECT_KEYS = 16;
+
+function keyText(raw: string): string {
+  // Only keys with escapes need decoding (the raw slice is a valid JSON string when the text parses).
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+/** A key as it may appear in a path: element-like names as they are, anything else withheld. */
+function safeKey(key: string | undefined): string {
+  return key !== undefined && /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(key) ? key : '(key not shown)';
+}
+
+function pathOf(isArray: readonly boolean[], items: readonly number[], keys: readonly (string | undefined)[], last: string): string {
+  let path = '';
+  for (let level = 0; level < isArray.length - 1; level++) {
+    if (isArray[level]) path += `[${items[level]}]`;
+    else path += path === '' ? safeKey(keys[level]) : `.${safeKey(keys[level])}`;
+  }
+  return path === '' ? safeKey(last) : `${path}.${safeKey(last)}`;
+}
+
 /**
- * Scans JSON text for nesting depth and array sizes without recursion.
- * @returns an error message, or undefined when within limits.
+ * Scans JSON text in one linear pass without recursion: nesting depth, array sizes, and keys repeated
+ * within one object (JSON.parse would silently keep the last; RFC 8259 leaves such text's meaning open).
+ * @returns the first problem, or undefined when within limits.
  */
-export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems = MAX_JSON_ARRAY_ITEMS): string | undefined {
-  // Per open container: is it an array, and how many commas (items - 1) so far.
+export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems = MAX_JSON_ARRAY_ITEMS): JsonShapeProblem | undefined {
+  // Per open container: is it an array, how many commas (items - 1) so far, its keys so far and current key.
   const isArray: boolean[] = [];
   const items: number[] = [];
+  const seen: (string[] | Set<string> | undefined)[] = [];
+  const current: (string | undefined)[] = [];
   let inString = false;
+  let expectKey = false;
+  let stringStart = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
+      else if (c === 34 /* " */) {
+        inString = false;
+        if (expectKey) {
+          expectKey = false;
+          const key = keyText(text.slice(stringStart, i));
+          const top = seen.length - 1;
+          const keys = seen[top] as string[] | Set<string>;
+          const repeated = Array.isArray(keys) ? keys.includes(key) : keys.has(key);
+          if (repeated) {
+            const path = pathOf(isArray, items, current, key);
+            return { kind: 'duplicate', message: `the key ${shown(key)} appears twice in one object (at ${path})`, path };
+          }
+          if (Array.isArray(keys)) {
+            keys.push(key);
+            if (keys.length > SMALL_OBJECT_KEYS) seen[top] = new Set(keys);
+          } else keys.add(key);
+          current[top] = key;
+        }
+      }
       continue;
     }
     switch (c) {
       case 34:
         inString = true;
+        stringStart = i + 1;
         break;
       case 91: // [
       case 123: // {
         isArray.push(c === 91);
         items.push(0);
-        if (isArray.length > maxDepth) return `JSON nesting deeper than ${maxDepth} levels`;
+        seen.push(c === 91 ? undefined : []);
+        current.push(undefined);
+        expectKey = c === 123;
+        if (isArray.length > maxDepth) return { kind: 'depth', message: `JSON nesting deeper than ${maxDepth} levels` };
         break;
       case 93: // ]
       case 125: // }
         isArray.pop();
         items.pop();
+        seen.pop();
+        current.pop();
+        expectKey = false;
         break;
       case 44: // ,
-        if (isArray.length > 0 && isArray[isArray.length - 1]) {
-          const n = ++items[items.length - 1];
-          if (n >= maxItems) return `a JSON array with more than ${maxItems} items`;
+        if (isArray.length > 0) {
+          if (isArray[isArray.length - 1]) {
+            const n = ++items[items.length - 1];
+            if (n >= maxItems) return { kind: 'items', message: `a JSON array with more than ${maxItems} items` };
+          } else expectKey = true;
         }
         break;
       default:
@@ -105,15 +172,14 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
   return undefined;
 }
 
-/** Parses JSON text of a request body (400 on malformed JSON, 413 on shapes over the limits). */
+/** Parses JSON text of a request body (400 on malformed JSON or a repeated key, 413 on shapes over the limits). */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw badRequest('The request body is empty; a FHIR resource was expected');
   const shape = checkJsonShape(text);
   if (shape !== undefined) {
-    // Too deep is malformed input (400); too many items is a cost limit (413).
-    throw shape.startsWith('JSON nesting')
-      ? fhirError(400, 'structure', `The request body is refused: ${shape}`)
-      : fhirError(413, 'too-costly', `The request body is refused: ${shape}`);
+    // Too deep or a repeated key is malformed input (400); too many items is a cost limit (413).
+    if (shape.kind === 'items') throw fhirError(413, 'too-costly', `The request body is refused: ${shape.message}`);
+    throw fhirError(400, 'structure', `The request body is refused: ${shape.message}`, shape.path === undefined ? {} : { expression: shape.path });
   }
   try {
     return JSON.parse(text);
