@@ -60,6 +60,8 @@ export interface ResourceVisit {
 export interface WalkCallbacks {
   readonly onElement: ElementVisitor;
   readonly onResource?: (visit: ResourceVisit) => void;
+  /** Properties not walked (`CodeSystem.concept` when a specialised check visits the concept tree). */
+  readonly skip?: (path: string, property: string) => boolean;
 }
 
 function capitalize(s: string): string {
@@ -136,6 +138,7 @@ function walkObject(
   }
   for (const [property, raw] of Object.entries(object)) {
     if (property === 'resourceType' || raw === undefined || raw === null) continue;
+    if (callbacks.skip?.(path, property) === true) continue;
     const isExtensionOfPrimitive = property.startsWith('_');
     const resolved = resolveProperty(schema, isExtensionOfPrimitive ? property.slice(1) : property);
     if (resolved === undefined) continue;
@@ -153,12 +156,22 @@ function walkObject(
         if (isObject(value) && elementSchema !== undefined) walkObject(value, elementSchema, valuePath, resource, true, callbacks);
         return;
       }
-      const descend = callbacks.onElement({ path: valuePath, element, type, value, property, parent: object, resource, inPrimitiveExtension });
-      if (descend === false || isPrimitiveType(type) || !isObject(value)) return;
-      const childSchema = complexTypeSchema(schema, type, value);
-      if (childSchema !== undefined) walkObject(value, childSchema, valuePath, resource, inPrimitiveExtension, callbacks);
+      walkValue({ path: valuePath, element, type, value, property, parent: object, resource, inPrimitiveExtension }, schema, callbacks);
     });
   }
+}
+
+/**
+ * Visits one (non-null) value as the walk does: reports it, then walks into it when it is complex.
+ * @param owner - the type schema holding the value's element (for resolving backbone types)
+ * @see https://hl7.org/fhir/R4/elementdefinition.html
+ */
+export function walkValue(visit: ElementVisit, owner: InternalTypeSchema, callbacks: WalkCallbacks): void {
+  const { type, value } = visit;
+  const descend = callbacks.onElement(visit);
+  if (descend === false || isPrimitiveType(type) || !isObject(value)) return;
+  const childSchema = complexTypeSchema(owner, type, value);
+  if (childSchema !== undefined) walkObject(value, childSchema, visit.path, visit.resource, visit.inPrimitiveExtension, callbacks);
 }
 
 /**
@@ -173,17 +186,21 @@ export interface WalkCheck {
 }
 
 /**
- * Runs several checks in one walk of the resource.
+ * Runs several checks in one walk of the resource. `options.skip` leaves properties out of the walk and
+ * `options.more` visits them another way, before the checks finish.
  * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
-export function walkWithChecks(resource: Resource, checks: readonly WalkCheck[]): void {
-  walkResource(resource, {
+export function walkWithChecks(resource: Resource, checks: readonly WalkCheck[], options: { readonly skip?: WalkCallbacks['skip']; readonly more?: (callbacks: WalkCallbacks) => void } = {}): void {
+  const callbacks: WalkCallbacks = {
     onElement: (visit) => {
       for (const check of checks) check.onElement(visit);
     },
     onResource: (visit) => {
       for (const check of checks) check.onResource?.(visit);
     },
-  });
+    skip: options.skip,
+  };
+  walkResource(resource, callbacks);
+  options.more?.(callbacks);
   for (const check of checks) check.finish?.();
 }

@@ -18,8 +18,9 @@ import { appendAll } from '../lib/arrays.ts';
 import { createBindingCheck } from './binding-check.ts';
 import { createBindingCodes } from './binding-codes.ts';
 import { CanonicalIndex, parseCanonical } from './canonical-index.ts';
+import { scanConceptTree, visitConceptCodings, type PlainConceptTree } from './codesystem-concepts.ts';
 import { createElementRulesCheck } from './element-rules-check.ts';
-import { walkWithChecks } from './element-walker.ts';
+import { walkWithChecks, type WalkCallbacks } from './element-walker.ts';
 import { capIssues, countIssues, createIssue, MAX_ISSUES, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
 import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES, wholeCoreResource } from './r4-core.ts';
 import { createReferenceCheck } from './reference-check.ts';
@@ -48,6 +49,28 @@ interface Checking {
   readonly skip: ReadonlySet<ValidationCheck>;
   readonly issues: ValidationIssue[];
   readonly profiles: StructureDefinition[] | undefined;
+  /** A CodeSystem's plain concept tree, checked by the specialised check (see codesystem-concepts.ts). */
+  readonly plainTree: PlainConceptTree | undefined;
+  /** What the schema and structure checks see: the resource, or a plain-tree CodeSystem without its concepts. */
+  readonly checked: Resource;
+}
+
+/**
+ * The plain concept tree of a CodeSystem validated against no profile, or undefined (a profile may
+ * constrain concepts, so then the generic checks see them).
+ */
+function plainTreeOf(input: unknown, validateOptions: ValidateOptions): PlainConceptTree | undefined {
+  if (!isResourceLike(input) || input.resourceType !== 'CodeSystem' || !Array.isArray((input as { concept?: unknown }).concept)) return undefined;
+  if ((validateOptions.profiles ?? []).length > 0 || validateOptions.requireShareable === true) return undefined;
+  const claimed = (input as { meta?: { profile?: unknown } }).meta?.profile;
+  if (claimed !== undefined && !(Array.isArray(claimed) && claimed.length === 0)) return undefined;
+  return scanConceptTree((input as { concept?: unknown }).concept);
+}
+
+/** A CodeSystem without its `concept` tree. */
+function withoutConcepts(resource: Resource): Resource {
+  const { concept: _concept, ...rest } = resource as Resource & { concept?: unknown };
+  return rest as Resource;
 }
 
 /** Resolves in the next turn of the event loop, after the I/O waiting now. */
@@ -149,7 +172,9 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const prepare = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): Prepared => {
     const skip = new Set<ValidationCheck>(validateOptions.skip ?? []);
     const issues: ValidationIssue[] = [];
-    if (!skip.has('schema')) appendAll(issues, checkSchema(input));
+    const plainTree = plainTreeOf(input, validateOptions);
+    const checked = plainTree === undefined ? input : withoutConcepts(input as Resource);
+    if (!skip.has('schema')) appendAll(issues, checkSchema(checked));
     // A resource the schema check could not even list every problem of gets no deeper check.
     if (issues.length > MAX_ISSUES) return { done: issues };
     if (!isResourceLike(input) || !r4ResourceTypes().has(input.resourceType)) {
@@ -161,10 +186,10 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     const resource = input;
     ensureCoreStructures();
     const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
-    if (!structureWanted) return { resource, skip, issues, profiles: undefined };
+    if (!structureWanted) return { resource, skip, issues, profiles: undefined, plainTree, checked: checked as Resource };
     const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : profilesFor(resource, index, validateOptions);
     appendAll(issues, profileIssues);
-    return { resource, skip, issues, profiles };
+    return { resource, skip, issues, profiles, plainTree, checked: checked as Resource };
   };
 
   const finish = (prepared: Checking, structureIssues: readonly ValidationIssue[], index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
@@ -187,8 +212,16 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       ...(skip.has('reference') ? [] : [referenceCheck]),
       ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
     ];
+    const plainTree = prepared.plainTree;
+    const walkOptions =
+      plainTree === undefined
+        ? {}
+        : {
+            skip: (path: string, property: string) => property === 'concept' && path === 'CodeSystem',
+            more: (callbacks: WalkCallbacks) => visitConceptCodings(resource, plainTree, callbacks, [rulesCheck.issues, bindingCheck.issues, referenceCheck.issues]),
+          };
     try {
-      walkWithChecks(resource, checks);
+      walkWithChecks(resource, checks, walkOptions);
     } catch (err: unknown) {
       // The walk's checks expect the shapes the schema describes; where the schema check already failed, a
       // shape they do not expect ends the walk, and the schema errors say what is wrong.
@@ -206,7 +239,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const validateInContext = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
     const prepared = prepare(input, index, validateOptions);
     if ('done' in prepared) return prepared.done;
-    const structureIssues = prepared.profiles === undefined ? [] : checkStructure(prepared.resource, prepared.profiles);
+    const structureIssues = prepared.profiles === undefined ? [] : checkStructure(prepared.checked, prepared.profiles);
     return finish(prepared, structureIssues, index, validateOptions);
   };
 
@@ -226,7 +259,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       if ('done' in prepared) return prepared.done;
       // Each step runs in its own turn of the event loop, so other clients are answered in between.
       await nextTurn();
-      const structureIssues = prepared.profiles === undefined ? [] : await checkStructureAsync(prepared.resource, prepared.profiles, json);
+      const structureIssues =
+        prepared.profiles === undefined ? [] : await checkStructureAsync(prepared.checked, prepared.profiles, prepared.plainTree === undefined ? json : undefined);
       await nextTurn();
       return finish(prepared, structureIssues, index, validateOptions);
     },
