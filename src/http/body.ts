@@ -6,6 +6,7 @@
  *
  * @see https://hl7.org/fhir/R4/http.html#mime-type
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { badRequest, fhirError, shown } from '../fhir/errors.ts';
 import { fhirVersionParameter, SERVED_FHIR_VERSIONS, servesFhirVersion } from './negotiate.ts';
@@ -111,10 +112,18 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
   let expectKey = false;
   let stringStart = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) {
+      // Jump to the closing quote: one not preceded by an odd number of backslashes.
+      let end = text.indexOf('"', i);
+      while (end > 0) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return undefined; // unterminated: JSON.parse reports it
+      i = end;
+      {
         inString = false;
         if (expectKey) {
           expectKey = false;
@@ -135,6 +144,7 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
       }
       continue;
     }
+    const c = text.charCodeAt(i);
     switch (c) {
       case 34:
         inString = true;
@@ -223,12 +233,8 @@ export async function readBody(
   const raw = await readRaw(req, options.limit);
   // Read in full first, then wait for admission to the costly steps (see heavy-gate.ts).
   await options.admit?.(raw.length);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    throw badRequest('The request body is not valid UTF-8');
-  }
+  if (!isUtf8(raw)) throw badRequest('The request body is not valid UTF-8');
+  const text = raw.toString('utf8');
   if (isForm) return { kind: 'form', pairs: [...new URLSearchParams(text).entries()] };
   return { kind: 'json', value: parseJsonBody(text) };
 }

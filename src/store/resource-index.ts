@@ -34,21 +34,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * JSON larger than this (characters) is not kept beside the parsed resource: it is serialised again when
+ * asked for (the same text — it was serialised from that object), which halves what a 100,000-concept
+ * CodeSystem holds in memory; reads of such a resource are rare and slow anyway.
+ */
+export const KEEP_JSON_CHARS = 4 * 1024 * 1024;
+
 /** Builds an index entry from a stored version (which must not be a deletion marker). */
 export function toIndexEntry(stored: StoredVersion): IndexEntry {
   if (stored.deleted || stored.json === undefined) throw new Error(`${stored.resourceType}/${stored.id} is deleted`);
-  const json = stored.json;
+  const resource = deepFreeze(stored.resource ?? (JSON.parse(stored.json) as Resource));
+  const kept = stored.json.length <= KEEP_JSON_CHARS ? stored.json : undefined;
   let bytes: Buffer | undefined;
   return {
     resourceType: stored.resourceType,
     id: stored.id,
     versionId: stored.versionId,
     lastUpdated: stored.lastUpdated,
-    resource: deepFreeze(JSON.parse(json) as Resource),
-    json,
+    resource,
+    get json(): string {
+      return kept ?? JSON.stringify(resource);
+    },
     seq: stored.seq,
     versionHeaders: Object.freeze({ ETag: `W/"${stored.versionId}"`, 'Last-Modified': new Date(stored.lastUpdated).toUTCString() }),
-    bytes: () => (bytes ??= Buffer.from(json, 'utf8')),
+    bytes: () => (kept === undefined ? Buffer.from(JSON.stringify(resource), 'utf8') : (bytes ??= Buffer.from(kept, 'utf8'))),
   };
 }
 

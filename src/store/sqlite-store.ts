@@ -204,10 +204,11 @@ class SqliteStore implements ResourceStore {
     let content: string | null = null;
     let url: string | null = null;
     let version: string | null = null;
+    let stored: Resource | undefined;
     if (write.kind === 'put') {
       // resourceType, id and meta first, as FHIR JSON is usually written.
       const { resourceType: type, id: _id, meta, ...rest } = write.resource;
-      const stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
+      stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
       content = JSON.stringify(stored);
       const canonical = stored as { url?: unknown; version?: unknown };
       url = typeof canonical.url === 'string' ? canonical.url : null;
@@ -229,7 +230,7 @@ class SqliteStore implements ResourceStore {
       }
       throw err;
     }
-    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined };
+    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined, resource: stored };
   }
 
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {

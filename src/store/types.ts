@@ -22,6 +22,8 @@ export interface StoredVersion {
   readonly deleted: boolean;
   /** The resource as JSON text, with `id` and `meta.versionId` / `meta.lastUpdated` set; undefined when deleted. */
   readonly json: string | undefined;
+  /** After a write: the object `json` was serialised from (saves parsing it back; never mutate). */
+  readonly resource?: Resource;
 }
 
 /** A write to apply atomically. */
