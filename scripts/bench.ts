@@ -10,7 +10,12 @@
  * Suite `stall` (not in the default set): a probe's `GET /metadata` latency, idle and while four clients send
  * the worst request bodies of the hardening review in a loop (scripts/bench/stall.ts).
  *
- * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge[,stall]
+ * Suite `scaling` (not in the default set): load time, RSS, `$lookup` and filtered `$expand` at several code-system
+ * sizes (`--sizes 10000,100000,1000000`), each on a fresh server; writes a table and an SVG chart to `--out`
+ * (bench-results/), see scripts/bench/scaling.ts.
+ *
+ * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge[,stall,scaling]
+ *          --sizes <n,n,…> --out <dir>
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +26,7 @@ import { generateLargeCodeSystem, LARGE_CS_URL } from './tx/generate-large-codes
 import { knowledgeScenarios } from './bench/knowledge.ts';
 import { allBombs } from './bench/bombs.ts';
 import { measureStall } from './bench/stall.ts';
+import { runScaling } from './bench/scaling.ts';
 
 /** A benchmark scenario against the server. */
 export interface Scenario {
@@ -144,6 +150,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       suites: { type: 'string', default: 'rest,terminology,knowledge' },
       'log-level': { type: 'string', default: 'warn' },
+      sizes: { type: 'string', default: '10000,100000,1000000' },
+      out: { type: 'string', default: 'bench-results' },
     },
   });
   const duration = Number(values.duration);
@@ -151,6 +159,11 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const suites = new Set(values.suites.split(','));
   pinSelf();
+  if (suites.size === 1 && suites.has('scaling')) {
+    const lines = await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out });
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
 
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-bench-'));
   const port = await freePort();
@@ -236,6 +249,7 @@ async function main(): Promise<void> {
     ),
     ...stallLines,
   ];
+  if (suites.has('scaling')) lines.push(...(await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out })));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
