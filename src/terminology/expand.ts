@@ -24,7 +24,7 @@ import { DisplayList } from './designations.ts';
 import { txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
-import { RegexSyntaxError } from './regex.ts';
+import { RegexSyntaxError } from '../lib/regex.ts';
 import { compareVersions, presentVersionList } from './versions.ts';
 import { tokenize } from './text-index.ts';
 import { randomUUID } from 'node:crypto';

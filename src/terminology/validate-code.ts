@@ -18,7 +18,7 @@ import type { TxIssue } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
-import { RegexSyntaxError } from './regex.ts';
+import { RegexSyntaxError } from '../lib/regex.ts';
 import { compareVersions, hasWildcards, presentVersionList } from './versions.ts';
 import { FhirError } from '../fhir/errors.ts';
 
