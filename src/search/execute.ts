@@ -5,6 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { appendAll } from '../lib/arrays.ts';
+import { compareVersions } from '../fhir/versions.ts';
 import type { SearchParamDef } from './parameters.ts';
 import { compileFilter, type MatchContext } from './match.ts';
 import type { IncludeSpec, SearchQuery } from './query.ts';
@@ -107,13 +108,13 @@ export function resolveReference<E extends SearchEntry>(index: SearchIndex<E>, v
   return entry ? [entry] : [];
 }
 
-/** Of several versions of one canonical, the latest by `version` (semver-aware when it can be), then by store order. */
+/** Of several versions of one canonical, the latest by `version` (the one `compareVersions`), then by store order. */
 export function latest<E extends SearchEntry>(entries: readonly E[]): E[] {
   if (entries.length <= 1) return [...entries];
   const sorted = [...entries].sort((a, b) => {
     const va = (a.resource as { version?: string }).version ?? '';
     const vb = (b.resource as { version?: string }).version ?? '';
-    const c = va.localeCompare(vb, 'en', { numeric: true });
+    const c = compareVersions(va, vb);
     return c !== 0 ? c : a.seq - b.seq;
   });
   return [sorted[sorted.length - 1]];

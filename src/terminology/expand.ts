@@ -19,13 +19,13 @@ import type {
   ValueSetExpansionParameter,
 } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
-import { splitCanonical } from './context.ts';
+import { splitCanonical } from '../fhir/canonical.ts';
 import { DisplayList } from './designations.ts';
 import { txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
 import { RegexSyntaxError } from '../lib/regex.ts';
-import { compareVersions, presentVersionList } from './versions.ts';
+import { compareVersions, presentVersionList, versionMatches } from '../fhir/versions.ts';
 import { tokenize } from './text-index.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -543,7 +543,7 @@ export class ValueSetExpander {
   private checkVersionRule(system: string, provider: CodeSystemProvider): void {
     for (const r of this.ctx.params.rulesFor(system)) {
       if (r.mode !== 'check') continue;
-      if (provider.version === undefined || !versionSatisfies(r.version, provider.version)) {
+      if (provider.version === undefined || !versionMatches(r.version, provider.version)) {
         throw txError(400, {
           severity: 'error',
           code: 'exception',
@@ -1041,22 +1041,6 @@ function valueOf(p: object): [string | undefined, unknown] {
     if (k.startsWith('value')) return [k, v];
   }
   return [undefined, undefined];
-}
-
-/**
- * True when a concrete version satisfies a (possibly wildcard) version criteria.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export function versionSatisfies(criteria: string, version: string): boolean {
-  if (criteria === version) return true;
-  const c = criteria.split('.');
-  const v = version.split('.');
-  for (let i = 0; i < c.length; i++) {
-    if (c[i] === 'x' || c[i] === 'X' || c[i] === '*') return true;
-    if (c[i] !== v[i]) return false;
-  }
-  return c.length === v.length;
 }
 
 /**

@@ -12,7 +12,7 @@ import { formatMessage } from '../../terminology/messages.ts';
 import type { CodeSystemProvider } from '../../terminology/provider.ts';
 import { PrepareIssue, prepareIssueResult, ValueSetChecker, valueSetForCodeSystem } from '../../terminology/validate-code.ts';
 import type { ValidationMode } from '../../terminology/validate-code.ts';
-import { presentVersionList } from '../../terminology/versions.ts';
+import { presentVersionList } from '../../fhir/versions.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { extractCoded } from './coded-input.ts';
 import { extendDefinition, r4OperationDefinition, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';
