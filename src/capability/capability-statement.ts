@@ -7,7 +7,7 @@
  */
 import type { CapabilityStatement, CapabilityStatementRestResource, Extension } from '@medplum/fhirtypes';
 import type { OperationDefinition } from '@medplum/fhirtypes';
-import { SUPPORTED_TYPES } from '../rest/context.ts';
+import { SUPPORTED_TYPES } from '../fhir/resource-types.ts';
 import { searchParametersFor } from '../search/parameters.ts';
 import { SOFTWARE, STARTED_AT } from './software.ts';
 

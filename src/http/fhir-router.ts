@@ -15,7 +15,7 @@ import { bodyToParameters, queryToParameters } from '../operations/parameters.ts
 import type { OperationLevel, OperationRegistry } from '../operations/registry.ts';
 import type { OperationServices } from '../operations/types.ts';
 import type { QueryPairs } from '../rest/bundles.ts';
-import { isSupportedType, pairsToParams, type InteractionRequest, type RestContext } from '../rest/context.ts';
+import { pairsToParams, type InteractionRequest, type RestContext } from '../rest/context.ts';
 import {
   createInteraction,
   deleteInteraction,
@@ -29,7 +29,7 @@ import {
 } from '../rest/interactions.ts';
 import type { RestResponse } from '../rest/response.ts';
 import { bundleInteraction } from '../rest/bundle-interaction.ts';
-import { ID_PATTERN } from '../store/repository.ts';
+import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
 import { readBody, type DecodedBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';

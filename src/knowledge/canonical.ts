@@ -13,17 +13,7 @@ export interface CanonicalParts {
   readonly version?: string;
 }
 
-/**
- * Splits `url|version` (and drops a `#fragment`).
- * @see https://hl7.org/fhir/R4/references.html#canonical
- */
-export function splitCanonical(canonical: string): CanonicalParts {
-  const withoutFragment = canonical.split('#')[0];
-  const bar = withoutFragment.indexOf('|');
-  if (bar < 0) return { url: withoutFragment };
-  const version = withoutFragment.slice(bar + 1);
-  return version === '' ? { url: withoutFragment.slice(0, bar) } : { url: withoutFragment.slice(0, bar), version };
-}
+export { splitCanonical } from '../fhir/canonical.ts';
 
 /**
  * The versioned canonical of an artifact (`url|version`, or `url` when it has no version); undefined without a url.

@@ -9,7 +9,7 @@
  * @see https://swtch.com/~rsc/regexp/regexp1.html
  */
 import type { Atom, AtomContext, TypedValue } from '@medplum/core';
-import { compileRegex, type LinearRegex } from '../terminology/regex.ts';
+import { compileRegex, type LinearRegex } from '../lib/regex.ts';
 
 /** Compiled patterns kept in memory (keyed by pattern text). */
 const MAX_CACHED_PATTERNS = 500;

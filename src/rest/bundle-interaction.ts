@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { badRequest, FhirError, fhirError, shown } from '../fhir/errors.ts';
 import { parseSearchQuery } from '../search/query.ts';
-import { ID_PATTERN, type TransactionWrite } from '../store/repository.ts';
+import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
+import type { TransactionWrite } from '../store/repository.ts';
 import type { QueryPairs } from './bundles.ts';
-import { isSupportedType, pairsToParams, type RestContext } from './context.ts';
+import { pairsToParams, type RestContext } from './context.ts';
 import { parsePrefer } from './prefer.ts';
 import type { RestResponse } from './response.ts';
 

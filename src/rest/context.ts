@@ -5,24 +5,6 @@ import type { Repository } from '../store/repository.ts';
 import type { QueryParams } from '../search/query.ts';
 import type { QueryPairs } from './bundles.ts';
 
-/** Resource types served by the REST interactions. */
-export const SUPPORTED_TYPES = [
-  'CodeSystem',
-  'ValueSet',
-  'ConceptMap',
-  'PlanDefinition',
-  'ActivityDefinition',
-  'Library',
-  'Questionnaire',
-  'NamingSystem',
-] as const;
-export type SupportedType = (typeof SUPPORTED_TYPES)[number];
-
-/** Whether a resource type is served. */
-export function isSupportedType(type: string): type is SupportedType {
-  return (SUPPORTED_TYPES as readonly string[]).includes(type);
-}
-
 /** A decoded REST request (the HTTP layer builds it). */
 export interface InteractionRequest {
   readonly resourceType: string;

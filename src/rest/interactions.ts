@@ -10,10 +10,10 @@ import { appendAll } from '../lib/arrays.ts';
 import { sortComparator } from '../search/execute.ts';
 import { MAX_PAGE_SIZE, parseSearchQuery, type SearchQuery } from '../search/query.ts';
 import { subsetResource } from '../search/subset.ts';
-import { ID_PATTERN } from '../store/repository.ts';
+import { ID_PATTERN, SUPPORTED_TYPES } from '../fhir/resource-types.ts';
 import type { IndexEntry } from '../store/resource-index.ts';
 import { historyJson, searchsetJson, usedPairs, type QueryPairs } from './bundles.ts';
-import { pairsToParams, SUPPORTED_TYPES, type InteractionRequest, type RestContext } from './context.ts';
+import { pairsToParams, type InteractionRequest, type RestContext } from './context.ts';
 import { parsePrefer } from './prefer.ts';
 import { httpDate, versionHeaders, type RestResponse } from './response.ts';
 

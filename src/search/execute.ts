@@ -3,27 +3,47 @@
  *
  * @see https://hl7.org/fhir/R4/search.html
  */
+import type { Resource } from '@medplum/fhirtypes';
 import { appendAll } from '../lib/arrays.ts';
-import type { ResourceIndex, IndexEntry } from '../store/resource-index.ts';
+import { compareVersions } from '../fhir/versions.ts';
 import type { SearchParamDef } from './parameters.ts';
 import { compileFilter, type MatchContext } from './match.ts';
 import type { IncludeSpec, SearchQuery } from './query.ts';
 import { extractValues, normalizeString } from './values.ts';
 
+/** What search reads of a current resource version (the store's index entries carry more). */
+export interface SearchEntry {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly resource: Resource;
+  /** Store sequence number: the stable default order. */
+  readonly seq: number;
+}
+
+/**
+ * What search reads of the index of current versions. The store's `ResourceIndex` satisfies it; declaring it
+ * here keeps search below the store (the store calls search, never the other way).
+ */
+export interface SearchIndex<E extends SearchEntry> {
+  get(resourceType: string, id: string): E | undefined;
+  all(resourceType: string): readonly E[];
+  byCanonical(resourceType: string, url: string): readonly E[];
+}
+
 /** Result of a search, before it becomes a Bundle. */
-export interface SearchResult {
+export interface SearchResult<E extends SearchEntry = SearchEntry> {
   /** The page of matches. */
-  readonly matches: readonly IndexEntry[];
+  readonly matches: readonly E[];
   /** Number of matches in all pages. */
   readonly total: number;
   /** Resources added by `_include` / `_revinclude` (not counted in `total`). */
-  readonly included: readonly IndexEntry[];
+  readonly included: readonly E[];
 }
 
 /** Largest number of `:iterate` rounds (guards against cycles in huge graphs). */
 const MAX_INCLUDE_ITERATIONS = 5;
 
-function sortKey(entry: IndexEntry, param: SearchParamDef): string | number | undefined {
+function sortKey<E extends SearchEntry>(entry: E, param: SearchParamDef): string | number | undefined {
   const values = extractValues(entry.resource, param);
   switch (values.type) {
     case 'string':
@@ -56,7 +76,7 @@ type SortRules = SearchQuery['sort'];
  * A stable comparator by `_sort` rules (looked up per entry's type, for system-level search), then type and id.
  * @see https://hl7.org/fhir/R4/search.html#sort
  */
-export function sortComparator(rulesFor: (resourceType: string) => SortRules): (a: IndexEntry, b: IndexEntry) => number {
+export function sortComparator<E extends SearchEntry>(rulesFor: (resourceType: string) => SortRules): (a: E, b: E) => number {
   return (a, b) => {
     const ra = rulesFor(a.resourceType);
     const rb = rulesFor(b.resourceType);
@@ -70,12 +90,12 @@ export function sortComparator(rulesFor: (resourceType: string) => SortRules): (
 }
 
 /** Resolves a reference value (canonical, `Type/id`, absolute URL on this server) to index entries. */
-export function resolveReference(index: ResourceIndex, value: string, targetTypes: readonly string[], baseUrl: string): IndexEntry[] {
+export function resolveReference<E extends SearchEntry>(index: SearchIndex<E>, value: string, targetTypes: readonly string[], baseUrl: string): E[] {
   let ref = value;
   if (ref.startsWith(`${baseUrl}/`)) ref = ref.slice(baseUrl.length + 1);
   if (/^[a-z]+:/i.test(ref)) {
     const [url, version] = ref.split('|');
-    const out: IndexEntry[] = [];
+    const out: E[] = [];
     for (const type of targetTypes) {
       const candidates = index.byCanonical(type, url).filter((e) => version === undefined || (e.resource as { version?: string }).version === version);
       appendAll(out, latest(candidates));
@@ -88,20 +108,20 @@ export function resolveReference(index: ResourceIndex, value: string, targetType
   return entry ? [entry] : [];
 }
 
-/** Of several versions of one canonical, the latest by `version` (semver-aware when it can be), then by store order. */
-export function latest(entries: readonly IndexEntry[]): IndexEntry[] {
+/** Of several versions of one canonical, the latest by `version` (the one `compareVersions`), then by store order. */
+export function latest<E extends SearchEntry>(entries: readonly E[]): E[] {
   if (entries.length <= 1) return [...entries];
   const sorted = [...entries].sort((a, b) => {
     const va = (a.resource as { version?: string }).version ?? '';
     const vb = (b.resource as { version?: string }).version ?? '';
-    const c = va.localeCompare(vb, 'en', { numeric: true });
+    const c = compareVersions(va, vb);
     return c !== 0 ? c : a.seq - b.seq;
   });
   return [sorted[sorted.length - 1]];
 }
 
-function includeFrom(index: ResourceIndex, sources: readonly IndexEntry[], spec: IncludeSpec, baseUrl: string): IndexEntry[] {
-  const out: IndexEntry[] = [];
+function includeFrom<E extends SearchEntry>(index: SearchIndex<E>, sources: readonly E[], spec: IncludeSpec, baseUrl: string): E[] {
+  const out: E[] = [];
   const targets = spec.targetType !== undefined ? [spec.targetType] : spec.param.targets;
   for (const source of sources) {
     if (source.resourceType !== spec.sourceType) continue;
@@ -112,11 +132,11 @@ function includeFrom(index: ResourceIndex, sources: readonly IndexEntry[], spec:
   return out;
 }
 
-function revIncludeFrom(index: ResourceIndex, targets: readonly IndexEntry[], spec: IncludeSpec, baseUrl: string): IndexEntry[] {
+function revIncludeFrom<E extends SearchEntry>(index: SearchIndex<E>, targets: readonly E[], spec: IncludeSpec, baseUrl: string): E[] {
   if (targets.length === 0) return [];
   const wanted = new Set(targets.map((t) => `${t.resourceType}/${t.id}`));
   const targetTypes = spec.param.targets.length > 0 ? spec.param.targets : [...new Set(targets.map((t) => t.resourceType))];
-  const out: IndexEntry[] = [];
+  const out: E[] = [];
   for (const candidate of index.all(spec.sourceType)) {
     const values = extractValues(candidate.resource, spec.param);
     if (values.type !== 'reference') continue;
@@ -133,7 +153,7 @@ function revIncludeFrom(index: ResourceIndex, targets: readonly IndexEntry[], sp
  * @see https://hl7.org/fhir/R4/search.html#sort
  * @see https://hl7.org/fhir/R4/search.html#include
  */
-export function executeSearch(index: ResourceIndex, query: SearchQuery, context: MatchContext): SearchResult {
+export function executeSearch<E extends SearchEntry>(index: SearchIndex<E>, query: SearchQuery, context: MatchContext): SearchResult<E> {
   const predicates = query.filters.map((filter) => compileFilter(filter, context));
   // A plain `url=` filter narrows candidates through the canonical index.
   const urlFilter = query.filters.find((f) => f.param.code === 'url' && f.modifier === undefined && f.param.type === 'uri');
@@ -145,9 +165,9 @@ export function executeSearch(index: ResourceIndex, query: SearchQuery, context:
   const page = query.count === 0 ? [] : matched.slice(query.offset, query.offset + query.count);
 
   const seen = new Set(page.map((e) => `${e.resourceType}/${e.id}`));
-  const included: IndexEntry[] = [];
-  const add = (entries: readonly IndexEntry[]): IndexEntry[] => {
-    const added: IndexEntry[] = [];
+  const included: E[] = [];
+  const add = (entries: readonly E[]): E[] => {
+    const added: E[] = [];
     for (const entry of entries) {
       const key = `${entry.resourceType}/${entry.id}`;
       if (seen.has(key)) continue;
@@ -160,9 +180,9 @@ export function executeSearch(index: ResourceIndex, query: SearchQuery, context:
   for (const spec of query.include.filter((s) => !s.iterate)) add(includeFrom(index, page, spec, context.baseUrl));
   for (const spec of query.revinclude.filter((s) => !s.iterate)) add(revIncludeFrom(index, page, spec, context.baseUrl));
   const iterating = [...query.include.filter((s) => s.iterate), ...query.revinclude.filter((s) => s.iterate)];
-  let frontier: IndexEntry[] = [...page, ...included];
+  let frontier: E[] = [...page, ...included];
   for (let round = 0; round < MAX_INCLUDE_ITERATIONS && iterating.length > 0 && frontier.length > 0; round++) {
-    const next: IndexEntry[] = [];
+    const next: E[] = [];
     for (const spec of query.include.filter((s) => s.iterate)) appendAll(next, add(includeFrom(index, frontier, spec, context.baseUrl)));
     for (const spec of query.revinclude.filter((s) => s.iterate)) appendAll(next, add(revIncludeFrom(index, frontier, spec, context.baseUrl)));
     frontier = next;

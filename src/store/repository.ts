@@ -12,6 +12,7 @@ import { badRequest, FhirError, gone, notFound, shown } from '../fhir/errors.ts'
 import { executeSearch, latest, resolveReference, type SearchResult } from '../search/execute.ts';
 import type { MatchContext } from '../search/match.ts';
 import type { SearchQuery } from '../search/query.ts';
+import { ID_PATTERN } from '../fhir/resource-types.ts';
 import { ResourceIndex, toIndexEntry, type IndexEntry } from './resource-index.ts';
 import type { HistoryQuery, ResourceStore, StoredVersion, StoreWrite } from './types.ts';
 
@@ -23,9 +24,6 @@ function collectSoon(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) setImmediate(gc);
 }
-
-/** FHIR logical id rule. */
-export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Checks a write before it is stored; returns issues. Issues of severity `error` or `fatal` refuse the write:
@@ -161,7 +159,7 @@ export class Repository {
    * Search one type.
    * @see https://hl7.org/fhir/R4/search.html
    */
-  search(query: SearchQuery): SearchResult {
+  search(query: SearchQuery): SearchResult<IndexEntry> {
     return executeSearch(this.index, query, this.matchContext);
   }
 

@@ -7,13 +7,14 @@
  * @see https://hl7.org/fhir/R4/terminology-service.html
  * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/ (system-version, check-system-version, force-system-version)
  */
+import { splitCanonical } from '../fhir/canonical.ts';
 import type { CodeSystem, ConceptMap, ValueSet } from '@medplum/fhirtypes';
 import { FhirCodeSystemProvider } from './fhir-provider.ts';
 import { txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { TxParams, VersionRule } from './params.ts';
 import type { TerminologyResources } from './resources.ts';
-import { compareVersions, hasWildcards, versionMatches } from './versions.ts';
+import { compareVersions, hasWildcards, versionMatches } from '../fhir/versions.ts';
 
 /**
  * Default maximum number of codes an expansion may produce (unless paged with `count`).
@@ -49,15 +50,6 @@ function canonicalOf(r: { url?: string; version?: string }): string {
   return r.version !== undefined ? `${r.url}|${r.version}` : (r.url ?? '');
 }
 
-/**
- * Splits `url|version`.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function splitCanonical(canonical: string): { url: string; version?: string } {
-  const i = canonical.indexOf('|');
-  return i < 0 ? { url: canonical } : { url: canonical.substring(0, i), version: canonical.substring(i + 1) || undefined };
-}
 
 /** Providers without supplements, shared by all requests (dropped with their resource). */
 const sharedProviders = new WeakMap<CodeSystem, FhirCodeSystemProvider>();

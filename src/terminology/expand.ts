@@ -15,99 +15,22 @@ import type {
   ValueSetComposeInclude,
   ValueSetComposeIncludeFilter,
   ValueSetExpansion,
-  ValueSetExpansionContains,
   ValueSetExpansionParameter,
 } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
-import { splitCanonical } from './context.ts';
-import { DisplayList } from './designations.ts';
+import { splitCanonical } from '../fhir/canonical.ts';
+import { EntryBuilder, EXT_STANDARDS_STATUS, type CodeRecord, type Entry } from './expansion-entries.ts';
+import { expansionToR4 } from './expansion-r4.ts';
 import { txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
-import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
-import { RegexSyntaxError } from './regex.ts';
-import { compareVersions, presentVersionList } from './versions.ts';
+import type { CodeSystemProvider, ConceptFilter } from './provider.ts';
+import { RegexSyntaxError } from '../lib/regex.ts';
+import { compareVersions, presentVersionList, versionMatches } from '../fhir/versions.ts';
 import { tokenize } from './text-index.ts';
 import { randomUUID } from 'node:crypto';
 
-const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const EXT_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
 const EXT_FILTER_OP = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op';
-/**
- * R5 expansion.property in R4.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export const EXT_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
-/**
- * R5 expansion.contains.property in R4.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export const EXT_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
-const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties#';
-const EXT_CS_LABEL = 'http://hl7.org/fhir/StructureDefinition/codesystem-label';
-const EXT_VS_LABEL = 'http://hl7.org/fhir/StructureDefinition/valueset-label';
-const EXT_CS_ORDER = 'http://hl7.org/fhir/StructureDefinition/codesystem-conceptOrder';
-const EXT_VS_ORDER = 'http://hl7.org/fhir/StructureDefinition/valueset-conceptOrder';
-const EXT_ITEM_WEIGHT = 'http://hl7.org/fhir/StructureDefinition/itemWeight';
-const DESIGNATION_EXTENSIONS = [
-  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
-  'http://hl7.org/fhir/StructureDefinition/rendering-style',
-  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
-  'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status',
-  'http://hl7.org/fhir/StructureDefinition/codesystem-alternate',
-];
-const PASSED_THROUGH_CS_EXTENSIONS = [
-  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
-  'http://hl7.org/fhir/StructureDefinition/rendering-style',
-  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
-  'http://hl7.org/fhir/StructureDefinition/codesystem-alternate',
-];
-const PASSED_THROUGH_VS_EXTENSIONS = [
-  'http://hl7.org/fhir/StructureDefinition/valueset-supplement',
-  'http://hl7.org/fhir/StructureDefinition/valueset-deprecated',
-  EXT_STANDARDS_STATUS,
-  'http://hl7.org/fhir/StructureDefinition/valueset-concept-definition',
-  'http://hl7.org/fhir/StructureDefinition/coding-sctdescid',
-  'http://hl7.org/fhir/StructureDefinition/rendering-style',
-  'http://hl7.org/fhir/StructureDefinition/rendering-xhtml',
-];
-
-/**
- * A property value of an expansion entry (R5 shape; emitted as an extension in R4).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export interface EntryProperty {
-  code: string;
-  [valueX: string]: unknown;
-}
-
-/**
- * An expansion entry (R5 shape with `property`; converted for R4 on output).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export interface Entry extends ValueSetExpansionContains {
-  property?: EntryProperty[];
-  contains?: Entry[];
-}
-
-/** A collected code (the entry is built when it is on the page). */
-interface CodeRecord {
-  system: string;
-  version?: string;
-  code: string;
-  /** Provider and concept for code system concepts (absent for imported entries). */
-  provider?: CodeSystemProvider;
-  concept?: number;
-  /** Value set concept (include.concept) this code came from, for its display/designations/extensions. */
-  vsConcept?: { display?: string; designation?: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] }[]; extension?: Extension[] };
-  /** A ready entry (imported value sets). */
-  entry?: Entry;
-  children?: CodeRecord[];
-  vsLanguage?: string;
-}
 
 /**
  * Options of one expansion.
@@ -253,7 +176,7 @@ export class ValueSetExpander {
   private readonly rootList: CodeRecord[] = [];
   private readonly excluded = new Set<string>();
   private readonly excludedSystems = new Set<string>();
-  private readonly propertyDefs: { code: string; uri?: string }[] = [];
+  private readonly entries: EntryBuilder;
   private readonly unclosedReasons: string[] = [];
   private canBeHierarchy: boolean;
   private doingVersion = false;
@@ -276,6 +199,7 @@ export class ValueSetExpander {
 
   constructor(ctx: TxContext, options: ExpandOptions = {}) {
     this.ctx = ctx;
+    this.entries = new EntryBuilder(ctx, () => ({ doingVersion: this.doingVersion, valueSet: this.valueSet }));
     this.stack = options.stack ?? [];
     this.topLevel = options.topLevel ?? false;
     this.limit = options.limit ?? ctx.maxExpansionSize;
@@ -390,7 +314,7 @@ export class ValueSetExpander {
       if (value !== vurl(vs) && this.usedRules.has(r)) this.params.uri(r.parameter, value);
     }
     if (this.params.list.length > 0) exp.parameter = this.params.list;
-    if (this.propertyDefs.length > 0) (exp as ValueSetExpansion & { property?: unknown[] }).property = this.propertyDefs;
+    if (this.entries.propertyDefs.length > 0) (exp as ValueSetExpansion & { property?: unknown[] }).property = this.entries.propertyDefs;
     if (contains.length > 0) exp.contains = contains;
     if (this.unclosedReasons.length > 0) {
       exp.extension = [
@@ -421,7 +345,7 @@ export class ValueSetExpander {
   }
 
   private buildTree(rec: CodeRecord, nested: boolean): Entry {
-    const e = this.buildEntry(rec);
+    const e = this.entries.build(rec);
     if (nested && rec.children !== undefined && rec.children.length > 0) {
       e.contains = rec.children.map((c) => this.buildTree(c, true));
     } else if (!nested) {
@@ -543,7 +467,7 @@ export class ValueSetExpander {
   private checkVersionRule(system: string, provider: CodeSystemProvider): void {
     for (const r of this.ctx.params.rulesFor(system)) {
       if (r.mode !== 'check') continue;
-      if (provider.version === undefined || !versionSatisfies(r.version, provider.version)) {
+      if (provider.version === undefined || !versionMatches(r.version, provider.version)) {
         throw txError(400, {
           severity: 'error',
           code: 'exception',
@@ -614,7 +538,7 @@ export class ValueSetExpander {
     if (!u.startsWith('#')) this.params.uri('used-valueset', vurl(target));
     this.statusWarning(target, this.valueSet);
     const defs = (expanded.expansion as { property?: { code: string; uri?: string }[] } | undefined)?.property;
-    for (const d of defs ?? []) this.declareProperty(d.uri, d.code);
+    for (const d of defs ?? []) this.entries.declareProperty(d.uri, d.code);
     return { vs: expanded, codes };
   }
 
@@ -889,226 +813,6 @@ export class ValueSetExpander {
     for (let c = 0; c < provider.size; c++) add(c);
   }
 
-  /** Declares an expansion property; returns the code to use. */
-  private declareProperty(uri: string | undefined, code: string): string {
-    let pd = uri !== undefined ? this.propertyDefs.find((d) => d.uri === uri || d.code === code) : this.propertyDefs.find((d) => d.code === code);
-    if (pd === undefined) {
-      pd = uri !== undefined ? { code, uri } : { code };
-      this.propertyDefs.push(pd);
-    } else if (uri !== undefined && pd.uri === undefined) {
-      pd.uri = uri;
-    }
-    return pd.code;
-  }
-
-  private defineProperty(entry: Entry, uri: string | undefined, code: string, valueName: string, value: unknown, repeatable = false): void {
-    if (value === undefined || value === null) return;
-    const c = this.declareProperty(uri, code);
-    entry.property ??= [];
-    let pv = repeatable ? entry.property.find((x) => x.code === c && x[valueName] === value) : entry.property.find((x) => x.code === c);
-    if (pv === undefined) {
-      pv = { code: c };
-      entry.property.push(pv);
-    }
-    pv[valueName] = value;
-  }
-
-  private propertyUri(provider: CodeSystemProvider, code: string): string | undefined {
-    return provider.propertyDefinitions.find((d) => d.code === code)?.uri;
-  }
-
-  private useDesignation(d: Designation): boolean {
-    const wanted = this.ctx.params.designations;
-    if (wanted.length === 0) return true;
-    for (const s of wanted) {
-      const bar = s.indexOf('|');
-      const l = bar < 0 ? s : s.substring(0, bar);
-      const r = bar < 0 ? '' : s.substring(bar + 1);
-      if (d.use !== undefined && d.use.system === l && d.use.code === r) return true;
-      if (d.language !== undefined && l === 'urn:ietf:bcp:47' && r === d.language) return true;
-    }
-    return false;
-  }
-
-  /** Builds the entry of a record (display, designations, properties, extensions). */
-  private buildEntry(rec: CodeRecord): Entry {
-    if (rec.entry !== undefined) return { ...rec.entry };
-    const provider = rec.provider as CodeSystemProvider;
-    const c = rec.concept as number;
-    const p = this.ctx.params;
-    const e: Entry = { system: rec.system };
-    if (this.doingVersion && rec.version !== undefined) e.version = rec.version;
-    e.code = rec.code;
-    if (provider.isAbstract(c)) e.abstract = true;
-    if (provider.isInactive(c)) e.inactive = true;
-    const status = provider.conceptStatus(c);
-    if (status !== undefined && status.toLowerCase() !== 'active') {
-      this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', status);
-    } else if (provider.isDeprecated(c)) {
-      this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', 'deprecated');
-    }
-    const csExt = provider.extensions(c);
-    const vsExt = rec.vsConcept?.extension ?? [];
-    if (csExt.length > 0 || vsExt.length > 0) this.addExtensions(e, csExt, vsExt);
-    const langs = p.workingLanguages()?.withWildcard();
-    const own = provider.display(c);
-    if (rec.vsConcept === undefined && langs === undefined && own !== undefined && !p.includeDesignations) {
-      // Without languages the preferred designation is the concept's own display, which comes first.
-      if (own !== '') e.display = own;
-      this.addProperties(e, provider, c);
-      return e;
-    }
-    // A display given by the value set comes first: it is the display in the context of this value set.
-    const vsDisplay = rec.vsConcept?.display?.trim();
-    const list = new DisplayList(
-      vsDisplay !== undefined ? [{ language: rec.vsLanguage ?? this.valueSet.language ?? provider.language, value: vsDisplay, isDisplay: true }, ...provider.designations(c)] : provider.designations(c),
-      provider.language,
-    );
-    for (const d of rec.vsConcept?.designation ?? []) {
-      list.add({ language: d.language, use: d.use, value: d.value, extension: d.extension });
-    }
-    const pref = list.preferred(langs);
-    if (pref !== undefined && pref.value !== '') e.display = pref.value;
-    if (p.includeDesignations) {
-      for (const d of list.designations) {
-        if (d === pref || !this.useDesignation(d)) continue;
-        const out: { language?: string; use?: { system?: string; code?: string; display?: string }; value: string; extension?: Extension[] } = { value: d.value };
-        if (d.language !== undefined) out.language = d.language;
-        if (d.use !== undefined) out.use = d.use;
-        const exts = (d.extension ?? []).filter((x) => DESIGNATION_EXTENSIONS.includes(x.url));
-        if (exts.length > 0) out.extension = exts;
-        (e.designation ??= []).push(out);
-      }
-    }
-    this.addProperties(e, provider, c);
-    return e;
-  }
-
-  /** Properties and pass-through extensions from the concept's (and the value set concept's) extensions. */
-  private addExtensions(e: Entry, csExt: readonly Extension[], vsExt: readonly Extension[]): void {
-    const extValue = (list: readonly Extension[], url: string): Extension | undefined => list.find((x) => x.url === url);
-    const num = (x: Extension | undefined): number | undefined => x?.valueDecimal ?? x?.valueInteger;
-    const csLabel = extValue(csExt, EXT_CS_LABEL);
-    if (csLabel !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}label`, 'label', 'valueString', csLabel.valueString);
-    const vsLabel = extValue(vsExt, EXT_VS_LABEL);
-    if (vsLabel !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}label`, 'label', 'valueString', vsLabel.valueString);
-    const csOrder = extValue(csExt, EXT_CS_ORDER);
-    if (csOrder !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}order`, 'order', 'valueDecimal', num(csOrder));
-    const vsOrder = extValue(vsExt, EXT_VS_ORDER);
-    if (vsOrder !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}order`, 'order', 'valueDecimal', num(vsOrder));
-    const csWeight = extValue(csExt, EXT_ITEM_WEIGHT);
-    if (csWeight !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}itemWeight`, 'weight', 'valueDecimal', num(csWeight));
-    const vsWeight = extValue(vsExt, EXT_ITEM_WEIGHT);
-    if (vsWeight !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}itemWeight`, 'weight', 'valueDecimal', num(vsWeight));
-    for (const ext of csExt) {
-      if (PASSED_THROUGH_CS_EXTENSIONS.includes(ext.url)) (e.extension ??= []).push(ext);
-      if (ext.url === EXT_STANDARDS_STATUS) this.defineProperty(e, `${CONCEPT_PROPERTIES}status`, 'status', 'valueCode', ext.valueCode ?? ext.valueString);
-    }
-    for (const ext of vsExt) {
-      if (PASSED_THROUGH_VS_EXTENSIONS.includes(ext.url)) (e.extension ??= []).push(ext);
-    }
-  }
-
-  /** The requested properties of a concept (`property` parameters). */
-  private addProperties(e: Entry, provider: CodeSystemProvider, c: number): void {
-    const p = this.ctx.params;
-    if (p.properties.length === 0) return;
-    const props = provider.properties(c);
-    if (p.properties.includes('*')) {
-      for (const cp of props) {
-        const [vn, v] = valueOf(cp);
-        if (vn !== undefined) this.defineProperty(e, this.propertyUri(provider, cp.code), cp.code, vn, v, true);
-      }
-    }
-    for (const pn of p.properties) {
-      if (pn === '*') continue;
-      if (pn === 'definition') {
-        const def = provider.definition(c);
-        if (def !== undefined) this.defineProperty(e, `${CONCEPT_PROPERTIES}definition`, pn, 'valueString', def);
-      } else {
-        for (const cp of props) {
-          if (cp.code !== pn) continue;
-          const [vn, v] = valueOf(cp);
-          if (vn !== undefined) this.defineProperty(e, this.propertyUri(provider, pn), pn, vn, v, true);
-        }
-      }
-    }
-  }
-}
-
-function valueOf(p: object): [string | undefined, unknown] {
-  for (const [k, v] of Object.entries(p)) {
-    if (k.startsWith('value')) return [k, v];
-  }
-  return [undefined, undefined];
-}
-
-/**
- * True when a concrete version satisfies a (possibly wildcard) version criteria.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export function versionSatisfies(criteria: string, version: string): boolean {
-  if (criteria === version) return true;
-  const c = criteria.split('.');
-  const v = version.split('.');
-  for (let i = 0; i < c.length; i++) {
-    if (c[i] === 'x' || c[i] === 'X' || c[i] === '*') return true;
-    if (c[i] !== v[i]) return false;
-  }
-  return c.length === v.length;
-}
-
-/**
- * Converts an expansion built with R5 `property` elements to its R4 form (extensions).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export function expansionToR4(vs: ValueSet, options: { readonly ownedEntries?: boolean } = {}): ValueSet {
-  const exp = vs.expansion as (ValueSetExpansion & { property?: { code: string; uri?: string }[] }) | undefined;
-  if (exp === undefined) return vs;
-  const owned = options.ownedEntries === true;
-  const convertOwned = (list: Entry[]): Entry[] => {
-    // Entries and lists built for this request, in R4 form but for `property` (and `contains` last): converted in place.
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      if (c.property !== undefined) list[i] = convertEntry(c) as Entry;
-      else if (c.contains !== undefined) convertOwned(c.contains);
-    }
-    return list;
-  };
-  const convertContains = (list: readonly Entry[] | undefined): ValueSetExpansionContains[] | undefined =>
-    owned && list !== undefined ? convertOwned(list as Entry[]) : list?.map(convertEntry);
-  const convertEntry = (c: Entry): ValueSetExpansionContains => {
-    const { property, contains, ...rest } = c;
-    const out: ValueSetExpansionContains = { ...rest };
-    if (property !== undefined && property.length > 0) {
-      out.extension = [
-        ...(rest.extension ?? []),
-        ...property.map((p) => {
-          const [vn, v] = valueOf(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'code')));
-          const value: Extension = { url: 'value' };
-          if (vn !== undefined) (value as unknown as Record<string, unknown>)[vn] = v;
-          return { url: EXT_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, value] };
-        }),
-      ];
-    }
-    if (contains !== undefined) out.contains = convertContains(contains);
-    return out;
-  };
-  const { property, contains, ...rest } = exp;
-  const out: ValueSetExpansion = { ...rest };
-  if (property !== undefined && property.length > 0) {
-    out.extension = [
-      ...(rest.extension ?? []),
-      ...property.map((p) => ({
-        url: EXT_EXPANSION_PROPERTY,
-        extension: [{ url: 'code', valueCode: p.code }, ...(p.uri !== undefined ? [{ url: 'uri', valueUri: p.uri }] : [])],
-      })),
-    ];
-  }
-  if (contains !== undefined) out.contains = convertContains(contains as Entry[]);
-  return { ...vs, expansion: out };
 }
 
 /**

@@ -11,7 +11,7 @@ import { ConceptFlag, indexCodeSystem } from './codesystem-index.ts';
 import type { CodeSystemIndex } from './codesystem-index.ts';
 import { languageMatches, LanguageMatch } from './languages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
-import { compileRegex } from './regex.ts';
+import { compileRegex } from '../lib/regex.ts';
 import { forEachIntersection, tokenize } from './text-index.ts';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';

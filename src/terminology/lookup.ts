@@ -10,7 +10,7 @@ import { DisplayList } from './designations.ts';
 import { txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
-import { presentVersionList } from './versions.ts';
+import { presentVersionList } from '../fhir/versions.ts';
 
 /**
  * What to look up.

@@ -12,7 +12,7 @@ import { OPERATION_TIME_LIMIT_MS, TxContext } from './context.ts';
 import { coreTerminology } from './core-package.ts';
 import { TxParams } from './params.ts';
 import type { TerminologyResources } from './resources.ts';
-import { validateInValueSet } from './validate.ts';
+import { validateInValueSet } from './validate-code.ts';
 
 /**
  * Builds a membership test over these resources (and the FHIR core terminology unless `core` is null).

@@ -6,6 +6,8 @@
  * @see https://hl7.org/fhir/R4/references.html#canonical
  * @see https://hl7.org/fhir/R4/resource.html#versions
  */
+import { splitCanonical } from '../fhir/canonical.ts';
+import { compareVersions } from '../fhir/versions.ts';
 import type { Resource } from '@medplum/fhirtypes';
 import type { CanonicalResource } from './r4-core.ts';
 import { findCoreCanonical } from './r4-core.ts';
@@ -29,30 +31,14 @@ export type CanonicalResolution =
       readonly otherVersions: readonly string[];
     };
 
-/**
- * Splits `url|version#fragment` into its url and version (the fragment, which points into the target, is
- * dropped).
- * @see https://hl7.org/fhir/R4/references.html#canonical
- */
-export function parseCanonical(canonical: string): CanonicalReference {
-  const hash = canonical.indexOf('#');
-  const withoutFragment = hash > 0 ? canonical.slice(0, hash) : canonical;
-  const bar = withoutFragment.indexOf('|');
-  if (bar < 0) return { url: withoutFragment };
-  const version = withoutFragment.slice(bar + 1);
-  return version === '' ? { url: withoutFragment.slice(0, bar) } : { url: withoutFragment.slice(0, bar), version };
-}
-
-/** Numeric-aware version comparison (`1.10.0` after `1.9.0`; `2026` after `2025`). */
-function compareVersions(a: string | undefined, b: string | undefined): number {
-  return (a ?? '').localeCompare(b ?? '', 'en', { numeric: true });
-}
+/** The one canonical splitter (kept under this name for the validation modules). */
+export const parseCanonical = splitCanonical;
 
 /** The latest of several versions of one canonical resource. */
 function latest(resources: readonly CanonicalResource[]): CanonicalResource | undefined {
   let best: CanonicalResource | undefined;
   for (const resource of resources) {
-    if (best === undefined || compareVersions(resource.version, best.version) > 0) best = resource;
+    if (best === undefined || compareVersions(resource.version ?? '', best.version ?? '') > 0) best = resource;
   }
   return best;
 }

@@ -11,7 +11,7 @@
  * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-data-requirements.html
  */
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
-import { PACKAGE_INCLUDE_CODES } from '../../knowledge/package.ts';
+import { PACKAGE_INCLUDE_CODES } from '../../knowledge/crmi-package.ts';
 import { r4OperationDefinition } from '../../fhir/operation-definitions.ts';
 
 type P = OperationDefinitionParameter;

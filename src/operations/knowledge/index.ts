@@ -9,7 +9,7 @@ import type { ServerServices } from '../services.ts';
 import type { OperationDeclaration } from '../types.ts';
 import { activityDefinitionApplyOperation } from './activitydefinition-apply.ts';
 import { artifactDataRequirementsOperation } from './artifact-data-requirements.ts';
-import { packageOperation } from './package.ts';
+import { packageOperation } from './crmi-package.ts';
 import { planDefinitionApplyOperation } from './plandefinition-apply.ts';
 import { planDefinitionDataRequirementsOperation } from './plandefinition-data-requirements.ts';
 

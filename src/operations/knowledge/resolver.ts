@@ -7,7 +7,7 @@
 import type { CodeSystem, Resource } from '@medplum/fhirtypes';
 import { splitCanonical } from '../../knowledge/canonical.ts';
 import type { KnowledgeResolver } from '../../knowledge/resolver.ts';
-import { SUPPORTED_TYPES } from '../../rest/context.ts';
+import { SUPPORTED_TYPES } from '../../fhir/resource-types.ts';
 import type { Repository } from '../../store/repository.ts';
 import type { ValueSetMembership } from '../services.ts';
 

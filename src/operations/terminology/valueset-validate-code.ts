@@ -6,7 +6,7 @@
  */
 import type { Parameters } from '@medplum/fhirtypes';
 import { fhirError } from '../../fhir/errors.ts';
-import { validateInValueSet } from '../../terminology/validate.ts';
+import { validateInValueSet } from '../../terminology/validate-code.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { extractCoded } from './coded-input.ts';
 import { extendDefinition, r4OperationDefinition, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';

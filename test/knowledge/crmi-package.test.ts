@@ -3,7 +3,7 @@
  */
 import type { Bundle, PlanDefinition, Resource, ValueSet } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { packageArtifact } from '../../src/knowledge/package.ts';
+import { packageArtifact } from '../../src/knowledge/crmi-package.ts';
 import { fixture, fixtureResolver } from './fixtures.ts';
 
 const BASE = 'https://fhir.example.test/fhir';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, RegexSyntaxError } from '../../src/terminology/regex.ts';
+import { compileRegex, RegexSyntaxError } from '../../src/lib/regex.ts';
 
 describe('linear-time regex (full match)', () => {
   it.each([

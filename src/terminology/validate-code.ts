@@ -10,16 +10,16 @@
  */
 import type { CodeableConcept, Coding, Extension, Parameters, ParametersParameter, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
-import { splitCanonical } from './context.ts';
+import { splitCanonical } from '../fhir/canonical.ts';
 import { DisplayCheck, DisplayList } from './designations.ts';
-import { filterOp, vurl, versionSatisfies, ValueSetExpander } from './expand.ts';
+import { filterOp, vurl, ValueSetExpander } from './expand.ts';
 import { IssueList, toFhirIssue } from './issues.ts';
 import type { TxIssue } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
-import { RegexSyntaxError } from './regex.ts';
-import { compareVersions, hasWildcards, presentVersionList } from './versions.ts';
+import { RegexSyntaxError } from '../lib/regex.ts';
+import { compareVersions, presentVersionList, versionIsMoreDetailed, versionMatches } from '../fhir/versions.ts';
 import { FhirError } from '../fhir/errors.ts';
 
 const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
@@ -230,7 +230,7 @@ export class ValueSetChecker {
   private checkVersionRules(op: IssueList, system: string, version: string | undefined): void {
     for (const r of this.params.rulesFor(system)) {
       if (r.mode !== 'check') continue;
-      if (version === undefined || !versionSatisfies(r.version, version)) {
+      if (version === undefined || !versionMatches(r.version, version)) {
         op.add({
           severity: 'error',
           code: 'exception',
@@ -255,15 +255,15 @@ export class ValueSetChecker {
     const anyCs = this.ctx.findCodeSystem(system, undefined, ['complete', 'fragment']);
     let result = this.ctx.determineVersion(system, versionVS);
     if (versionCoding !== undefined && versionCoding !== '') {
-      if (result !== undefined && anyCs !== undefined && versionCoding !== result && moreDetailed(result, versionCoding)) {
+      if (result !== undefined && anyCs !== undefined && versionCoding !== result && versionIsMoreDetailed(result, versionCoding)) {
         result = versionCoding;
       }
       if (result === undefined) {
         const vl = this.ctx.listVersions(system);
-        if (vl.some((v) => v === versionCoding || moreDetailed(versionCoding, v))) result = versionCoding;
+        if (vl.some((v) => v === versionCoding || versionIsMoreDetailed(versionCoding, v))) result = versionCoding;
       }
       const cs = this.findProvider(system, result);
-      if (cs !== undefined && cs.version !== versionCoding && !moreDetailed(versionCoding, cs.version ?? '')) {
+      if (cs !== undefined && cs.version !== versionCoding && !versionIsMoreDetailed(versionCoding, cs.version ?? '')) {
         let severity: 'error' | 'warning' = 'error';
         let id: MessageId;
         let text: string;
@@ -1014,11 +1014,6 @@ function isAbsolute(url: string): boolean {
 
 function unknownCodeText(code: string, cs: CodeSystemProvider): string {
   return cs.version !== undefined ? msg('Unknown_Code_in_Version', code, cs.url, cs.version) : msg('Unknown_Code_in', code, cs.url);
-}
-
-function moreDetailed(general: string, detailed: string): boolean {
-  if (general === detailed) return true;
-  return hasWildcards(general) && versionSatisfies(general, detailed);
 }
 
 function findInExpansion(list: readonly { system?: string; code?: string; version?: string; contains?: unknown[] }[] | undefined, system: string, code: string): { version?: string } | undefined {
