@@ -118,6 +118,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' }).end(file.body);
   });
+  app.get('/favicon.ico', (_req, res) => {
+    res.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end();
+  });
   app.get('/', (req: RequestWithId, res: Response, next: NextFunction) => {
     if (!prefersHtml(undefined, req.headers.accept)) {
       next();

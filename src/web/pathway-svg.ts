@@ -29,26 +29,51 @@ function isBefore(relationship: string | undefined): boolean {
   return relationship === 'before-start' || relationship === 'before' || relationship === 'before-end' || relationship === 'concurrent-with-start';
 }
 
+/** The ids of an action and of every action nested in it. */
+function idsWithin(a: PlanDefinitionAction, out: Set<string> = new Set()): Set<string> {
+  if (a.id) out.add(a.id);
+  for (const c of a.action ?? []) idsWithin(c, out);
+  return out;
+}
+
+/** Every relatedAction declared by an action or by an action nested in it. */
+function relationsWithin(a: PlanDefinitionAction): NonNullable<PlanDefinitionAction['relatedAction']> {
+  return [...(a.relatedAction ?? []), ...(a.action ?? []).flatMap(relationsWithin)];
+}
+
 /**
- * Ranks sibling actions: rank(a) > rank(b) when a must come after b. Relations to non-siblings are ignored.
+ * The order edges between sibling actions, [earlier, later] by index: from the relations each sibling (or an
+ * action nested in it) declares towards another sibling (or an action nested in that one).
+ * @see https://hl7.org/fhir/R4/valueset-action-relationship-type.html
+ */
+export function siblingEdges(actions: readonly PlanDefinitionAction[]): [number, number][] {
+  const owner = new Map<string, number>();
+  actions.forEach((a, i) => {
+    for (const id of idsWithin(a)) owner.set(id, i);
+  });
+  const seen = new Set<string>();
+  const edges: [number, number][] = [];
+  actions.forEach((a, i) => {
+    for (const rel of relationsWithin(a)) {
+      const j = owner.get(rel.actionId ?? '');
+      if (j === undefined || j === i || rel.relationship?.startsWith('concurrent')) continue;
+      const edge: [number, number] = isBefore(rel.relationship) ? [i, j] : [j, i];
+      const key = edge.join('>');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push(edge);
+    }
+  });
+  return edges;
+}
+
+/**
+ * Ranks sibling actions: rank(a) > rank(b) when a must come after b (longest path; a cycle stops after n passes).
  * @see https://hl7.org/fhir/R4/valueset-action-relationship-type.html
  */
 export function rankSiblings(actions: readonly PlanDefinitionAction[]): number[] {
-  const index = new Map<string, number>();
-  actions.forEach((a, i) => {
-    if (a.id) index.set(a.id, i);
-  });
-  const after: [number, number][] = []; // [earlier, later]
-  actions.forEach((a, i) => {
-    for (const rel of a.relatedAction ?? []) {
-      const j = index.get(rel.actionId ?? '');
-      if (j === undefined || j === i) continue;
-      if (rel.relationship?.startsWith('concurrent')) continue;
-      after.push(isBefore(rel.relationship) ? [i, j] : [j, i]);
-    }
-  });
+  const after = siblingEdges(actions);
   const rank = actions.map(() => 0);
-  // Longest path by relaxation (bounded: a cycle stops after n passes).
   for (let pass = 0; pass < actions.length; pass++) {
     let changed = false;
     for (const [a, b] of after) {
@@ -89,7 +114,7 @@ function ordered(children: readonly DrawnAction[]): DrawnAction[] {
 }
 
 function measure(d: DrawnAction, width: number): number {
-  const head = wrap(label(d.action), width).length * LINE + 2 * PAD + (isChoice(d.action) ? LINE : 0);
+  const head = wrap(label(d.action), width).length * LINE + 2 * PAD + (isChoice(d.action) ? LINE : 0) + (d.mark ? LINE : 0);
   if (d.children.length === 0) return head;
   return head + d.children.reduce((sum, c) => sum + measure(c, width - 2 * PAD) + GAP, 0);
 }
@@ -102,8 +127,8 @@ function draw(d: DrawnAction, x: number, y: number, width: number, out: SafeHtml
   const id = d.action.id ?? '';
   out.push(html`<a href="${`#action-${id}`}" class="${cls}" data-action-id="${id}"><rect x="${String(x)}" y="${String(y)}" width="${String(width)}" height="${String(h)}" rx="6"></rect>${lines.map(
     (l, i) => html`<text x="${String(x + PAD)}" y="${String(y + PAD + 12 + i * LINE)}">${l}</text>`,
-  )}${choice ? html`<text class="hint" x="${String(x + PAD)}" y="${String(y + PAD + 12 + lines.length * LINE)}">${choiceWords(d.action.selectionBehavior)}</text>` : ''}${d.mark ? html`<text class="mark" x="${String(x + width - PAD)}" y="${String(y + PAD + 12)}" text-anchor="end">${d.mark === 'added' ? '+ added' : '− removed'}</text>` : ''}</a>`);
-  let cy = y + lines.length * LINE + 2 * PAD + (choice ? LINE : 0);
+  )}${choice ? html`<text class="hint" x="${String(x + PAD)}" y="${String(y + PAD + 12 + lines.length * LINE)}">${choiceWords(d.action.selectionBehavior)}</text>` : ''}${d.mark ? html`<text class="mark" x="${String(x + PAD)}" y="${String(y + PAD + 12 + (lines.length + (choice ? 1 : 0)) * LINE)}">${d.mark === 'added' ? '+ added by its condition' : '− removed by its condition'}</text>` : ''}</a>`);
+  let cy = y + lines.length * LINE + 2 * PAD + (choice ? LINE : 0) + (d.mark ? LINE : 0);
   const kids = ordered(d.children);
   kids.forEach((c, i) => {
     const ch = draw(c, x + PAD, cy, width - 2 * PAD, out);
@@ -158,18 +183,15 @@ export function pathwaySvg(top: readonly DrawnAction[], caption: string): SafeHt
     }
     height = Math.max(height, y);
   });
-  // Arrows between top-level actions that are related.
-  top.forEach((d, i) => {
-    for (const rel of d.action.relatedAction ?? []) {
-      const j = top.findIndex((t) => t.action.id === rel.actionId);
-      if (j < 0 || rel.relationship?.startsWith('concurrent')) continue;
-      const [from, to] = isBefore(rel.relationship) ? [boxes.get(i), boxes.get(j)] : [boxes.get(j), boxes.get(i)];
-      if (!from || !to || to.x <= from.x) continue;
-      const y1 = from.y + Math.min(from.h / 2, 40);
-      const y2 = to.y + Math.min(to.h / 2, 40);
-      out.push(html`<path class="arrow" d="${`M${from.x + COLUMN_WIDTH} ${y1} C${from.x + COLUMN_WIDTH + COLUMN_GAP / 2} ${y1} ${to.x - COLUMN_GAP / 2} ${y2} ${to.x - 2} ${y2}`}" marker-end="url(#arrowhead)"></path>`);
-    }
-  });
+  // Arrows between top-level actions that are related (directly or through their nested actions).
+  for (const [i, j] of siblingEdges(top.map((t) => t.action))) {
+    const from = boxes.get(i);
+    const to = boxes.get(j);
+    if (!from || !to || to.x <= from.x) continue;
+    const y1 = from.y + Math.min(from.h / 2, 40);
+    const y2 = to.y + Math.min(to.h / 2, 40);
+    out.push(html`<path class="arrow" d="${`M${from.x + COLUMN_WIDTH} ${y1} C${from.x + COLUMN_WIDTH + COLUMN_GAP / 2} ${y1} ${to.x - COLUMN_GAP / 2} ${y2} ${to.x - 2} ${y2}`}" marker-end="url(#arrowhead)"></path>`);
+  }
   const width = 40 + columns.length * COLUMN_WIDTH + Math.max(0, columns.length - 1) * COLUMN_GAP;
   return html`<figure class="pathway"><svg role="img" aria-labelledby="pathway-caption" viewBox="${`0 0 ${width} ${height}`}" width="${String(width)}" height="${String(height)}" xmlns="http://www.w3.org/2000/svg">
 <defs><marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z"></path></marker></defs>
