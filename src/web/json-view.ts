@@ -9,7 +9,7 @@ import { html, type SafeHtml } from './html.ts';
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
 function value(v: unknown, indent: string, key: string | undefined): SafeHtml {
-  if (v === null) return html`<span class="j-null">null</span>`;
+  if (v === null || v === undefined) return html`<span class="j-null">null</span>`;
   if (typeof v === 'string') {
     const text = JSON.stringify(v);
     const ref = key === 'reference' ? RELATIVE_REFERENCE.exec(v) : null;
@@ -24,7 +24,8 @@ function value(v: unknown, indent: string, key: string | undefined): SafeHtml {
     const items = v.map((item, i) => html`${inner}${value(item, inner, key)}${i < v.length - 1 ? ',' : ''}\n`);
     return html`[\n${items}${indent}]`;
   }
-  const entries = Object.entries(v as Record<string, unknown>);
+  // As JSON.stringify: keys whose value is undefined (or a function) are left out.
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, item]) => item !== undefined && typeof item !== 'function');
   if (entries.length === 0) return html`{}`;
   const rows = entries.map(([k, item], i) => html`${inner}<span class="j-key">${JSON.stringify(k)}</span>: ${value(item, inner, k)}${i < entries.length - 1 ? ',' : ''}\n`);
   return html`{\n${rows}${indent}}`;
