@@ -6,7 +6,7 @@
  * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 import type { CodeSystem, CodeSystemConcept, Parameters, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
-import { param, type PageRequest } from './call.ts';
+import { entries, param, type PageRequest } from './call.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, type Page } from './layout.ts';
 import { outcomeSection, parameterTable, resourceSections, title } from './pages-generic.ts';
@@ -57,9 +57,10 @@ export async function lookupPage(req: PageRequest): Promise<Page> {
       .filter((p) => p.name === 'property')
       .map((p) => ({ code: p.part?.find((x) => x.name === 'code')?.valueCode, value: p.part?.find((x) => x.name === 'value')?.valueCode }))
       .filter((p) => (p.code === 'parent' || p.code === 'child') && p.value !== undefined);
+    const valueSets = await containingValueSets(req, system, code);
     return layout(
       `${code} ${display ?? ''}`,
-      html`${form}${related.length > 0 ? html`<h2>Parents and children</h2><ul>${related.map((r) => html`<li>${r.code ?? ''}: <a href="${lookupHref(system, r.value ?? '')}">${r.value ?? ''}</a></li>`)}</ul>` : ''}<h2>$lookup</h2>${parameterTable(out.parameter ?? [])}`,
+      html`${form}${valueSets.length > 0 ? html`<h2>Value sets that contain it</h2><ul>${valueSets.map((vs) => html`<li><a href="${`/fhir/ValueSet/${vs.id ?? ''}`}">${title(vs)}</a></li>`)}</ul>` : ''}${related.length > 0 ? html`<h2>Parents and children</h2><ul>${related.map((r) => html`<li>${r.code ?? ''}: <a href="${lookupHref(system, r.value ?? '')}">${r.value ?? ''}</a></li>`)}</ul>` : ''}<h2>$lookup</h2>${parameterTable(out.parameter ?? [])}`,
     );
   } catch (err) {
     if (!isFhirError(err)) throw err;
@@ -67,9 +68,25 @@ export async function lookupPage(req: PageRequest): Promise<Page> {
   }
 }
 
+/** The value sets on this server whose expansion contains the code (`$validate-code` on each, in-process). */
+async function containingValueSets(req: PageRequest, system: string, code: string): Promise<ValueSet[]> {
+  const all = entries<ValueSet>(await req.call('GET', 'ValueSet', [['_count', '1000'], ['_elements', 'url,title,name']]));
+  const found = await Promise.all(
+    all.map(async (vs) => {
+      try {
+        const out = (await req.call('GET', 'ValueSet/$validate-code', [['url', vs.url ?? ''], ['system', system], ['code', code]])) as Parameters;
+        return out.parameter?.find((p) => p.name === 'result')?.valueBoolean === true ? vs : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((vs): vs is ValueSet => vs !== undefined);
+}
+
 function includeWords(inc: ValueSetComposeInclude, verb: string): SafeHtml {
-  const from = inc.system ? html`codes from <span class="url">${inc.system}</span>` : html`codes`;
-  const vs = (inc.valueSet ?? []).map((u, i) => html`${i > 0 ? ', ' : ''}<span class="url">${u}</span>`);
+  const from = inc.system ? html`codes from <a class="url" href="${`/fhir/CodeSystem?url=${encodeURIComponent(inc.system)}`}">${inc.system}</a>` : html`codes`;
+  const vs = (inc.valueSet ?? []).map((u, i) => html`${i > 0 ? ', ' : ''}<a class="url" href="${`/fhir/ValueSet?url=${encodeURIComponent(u.split('|')[0])}`}">${u}</a>`);
   const concepts = (inc.concept ?? []).map((c, i) => html`${i > 0 ? ', ' : ''}<code>${c.code ?? ''}</code> ${c.display ?? ''}`);
   const filters = (inc.filter ?? []).map((f, i) => html`${i > 0 ? ' and ' : ''}${f.property ?? ''} ${f.op ?? ''} ${f.value ?? ''}`);
   return html`<li>${verb} ${inc.concept ? html`the ${from}: ${concepts}` : from}${filters.length > 0 ? html` where ${filters}` : ''}${vs.length > 0 ? html`${inc.system ? ' that are also in ' : ' in the value set(s) '}${vs}` : ''}</li>`;

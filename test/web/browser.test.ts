@@ -59,6 +59,11 @@ describe.skipIf(!hasBrowser)('browser view in chromium', () => {
     await expect(page.locator('main a[href="/fhir/PlanDefinition/liver-tumor-cryoablation"]').count()).resolves.toBe(1);
     await page.screenshot({ path: `${SHOTS}/home.png`, fullPage: true });
     await page.close();
+    // Phone width: the pathway page still fits its text (the diagram scrolls sideways in its own box).
+    const phone = await open('/fhir/PlanDefinition/liver-tumor-cryoablation', 390);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: `${SHOTS}/pathway-phone.png` });
+    await phone.close();
   });
 
   it('the pathway page draws the six procedure steps in order with the two choice groups, and a step leads to its ActivityDefinition', async () => {
@@ -106,9 +111,10 @@ describe.skipIf(!hasBrowser)('browser view in chromium', () => {
 
   it('a concept page ($lookup) and the code system tree render', async () => {
     const page = await open('/fhir/CodeSystem/liver-cryoablation');
-    await page.locator('ul.tree a').first().click();
+    await page.locator('ul.tree a[href$="code=bleeding"]').click();
     await page.waitForURL(/\$lookup/);
     await expect(page.locator('table.params').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('main').textContent()).resolves.toContain('Value sets that contain it');
     await page.screenshot({ path: `${SHOTS}/concept.png`, fullPage: false });
     await page.close();
   });
