@@ -17,15 +17,23 @@ export default tseslint.config(
     },
   },
   {
-    // Only the HTTP layer may import express.
+    // Only the HTTP layer may import express, or the browser view (src/web/).
     files: ['src/**/*.ts'],
     ignores: ['src/http/**', 'src/app.ts', 'src/server.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'express stays in src/http/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'express', message: 'express stays in src/http/.' }], patterns: [{ group: ['**/web/*'], message: 'The browser view (src/web/) is called by the HTTP layer only.' }] },
+      ],
     },
   },
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The browser view's script runs in the browser.
+    files: ['src/web/static/*.js'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', fetch: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },
 );

@@ -13,7 +13,9 @@ import { toFhirError, writeError } from './http/errors.ts';
 import { createFhirRouter } from './http/fhir-router.ts';
 import { COMMON_HEADERS, PREFLIGHT_HEADERS } from './http/headers.ts';
 import { requestIdFor } from './http/logger.ts';
+import { prefersHtml } from './http/negotiate.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
+import { staticFile } from './web/render.ts';
 import type { OperationRegistry } from './operations/registry.ts';
 import type { ServerServices } from './operations/services.ts';
 import type { Repository } from './store/repository.ts';
@@ -105,6 +107,26 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     next();
+  });
+
+  // The browser view: its two static files, and `/` sends a browser to the home page at the FHIR base.
+  app.get('/_web/:name', (req: RequestWithId, res: Response) => {
+    const file = staticFile(req.params.name as string);
+    if (!file) {
+      writeError(res, notFound('No such file'), req.requestId ?? '-');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' }).end(file.body);
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end();
+  });
+  app.get('/', (req: RequestWithId, res: Response, next: NextFunction) => {
+    if (!prefersHtml(undefined, req.headers.accept)) {
+      next();
+      return;
+    }
+    res.writeHead(303, { Location: '/fhir', 'Content-Length': 0 }).end();
   });
 
   app.get('/healthz', (_req, res) => {

@@ -34,7 +34,8 @@ import { readBody, type DecodedBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
 import { COMMON_HEADERS } from './headers.ts';
-import { negotiate } from './negotiate.ts';
+import { negotiate, prefersHtml } from './negotiate.ts';
+import { PAGE_CSP, renderPage, type FhirCall, type Page } from '../web/render.ts';
 import { parseQueryString } from './query-string.ts';
 
 /** Bodies from this many characters on are encoded to bytes before writing (measured: faster from ~128 KB). */
@@ -261,6 +262,16 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     throw notFound('No FHIR interaction at this path');
   }
 
+  /** The browser view's data source: this router's own dispatch, in-process, answering FHIR JSON. */
+  const inProcess: FhirCall = async (method, path, callPairs = [], body) => {
+    const source: BodySource = () => Promise.resolve(body === undefined ? { kind: 'none' } : { kind: 'json', value: body });
+    const segments = path.split('/').filter((s) => s !== '');
+    const response = await dispatch(source, { method, segments, pairs: callPairs, headers: { accept: 'application/fhir+json' } });
+    const out = response.body;
+    if (out === undefined) return undefined;
+    return Buffer.isBuffer(out) || typeof out === 'string' ? (JSON.parse(out.toString()) as Resource) : out;
+  };
+
   return async function fhirHandler(req: IncomingMessage & { requestId?: string }, res: ServerResponse): Promise<void> {
     const requestId = req.requestId ?? '-';
     const held: { release?: () => void } = {};
@@ -271,6 +282,11 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       const pairs: [string, string][] = q < 0 ? [] : parseQueryString(rawUrl.slice(q + 1));
       const headers = lowerHeaders(req);
       const format = pairs.find(([k]) => k === '_format')?.[1];
+      const method = req.method ?? 'GET';
+      if ((method === 'GET' || method === 'HEAD') && prefersHtml(format, headers.accept)) {
+        writePage(res, await renderPage({ segments: decodePath(rawPath), pairs, call: inProcess }), requestId, method === 'HEAD');
+        return;
+      }
       const contentType = negotiate(format, headers.accept);
       const decoded: Decoded = { method: req.method ?? 'GET', segments: decodePath(rawPath), pairs, headers };
       const response = await dispatch(httpBody(req, held), decoded);
@@ -281,6 +297,18 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       held.release?.();
     }
   };
+}
+
+/** Writes an HTML page, with the pages' own Content-Security-Policy. */
+function writePage(res: ServerResponse, page: Page, requestId: string, head: boolean): void {
+  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
+  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  headers['Content-Security-Policy'] = PAGE_CSP;
+  headers['Content-Type'] = 'text/html; charset=utf-8';
+  headers['Content-Length'] = Buffer.byteLength(page.body);
+  headers.Vary = 'Accept';
+  res.writeHead(page.status, headers);
+  res.end(head ? undefined : page.body);
 }
 
 /** Writes a successful answer. */

@@ -44,6 +44,33 @@ function unservedVersion(version: string | undefined): Error {
 const UNPRODUCIBLE_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml', 'application/xml+fhir', 'ttl', 'application/fhir+turtle', 'text/turtle', 'html', 'text/html']);
 
 /**
+ * True when a request should get the browser view: `_format=html` (or `text/html`), or no `_format` and an
+ * `Accept` whose most preferred type (highest q, first listed) is `text/html` or `application/xhtml+xml` —
+ * what browsers send. FHIR clients (which list a JSON type, or nothing) never qualify.
+ * @see https://hl7.org/fhir/R4/http.html#mime-type
+ * @see https://www.rfc-editor.org/rfc/rfc9110#name-accept
+ */
+export function prefersHtml(format: string | undefined, accept: string | undefined): boolean {
+  if (format !== undefined) {
+    const key = format.split(';')[0].trim().toLowerCase();
+    return key === 'html' || key === 'text/html';
+  }
+  if (accept === undefined || !accept.includes('html')) return false;
+  let best = -1;
+  let html = false;
+  for (const part of accept.split(',')) {
+    const [rawType, ...params] = part.split(';');
+    const type = rawType.trim().toLowerCase();
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (!(weight > best)) continue;
+    best = weight;
+    html = type === 'text/html' || type === 'application/xhtml+xml';
+  }
+  return html;
+}
+
+/**
  * The response Content-Type for a request, or a 406 / 400 `FhirError`.
  * @param format - the `_format` query value, if any
  * @param accept - the `Accept` header, if any
