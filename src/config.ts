@@ -81,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const dataDir = rawDataDir === ':memory:' ? rawDataDir : isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = /^postgres(ql)?:$/.test(new URL(databaseUrl).protocol);
     } catch {

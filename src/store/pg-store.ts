@@ -16,7 +16,8 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
-import { FhirError, fhirError } from '../fhir/errors.ts';
+import type { FhirError} from '../fhir/errors.ts';
+import { fhirError } from '../fhir/errors.ts';
 import { migrate } from './pg-migrations.ts';
 import type { HistoryQuery, ResourceStore, SeedRecord, StoredVersion, StoreWrite } from './types.ts';
 

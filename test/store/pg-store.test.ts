@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { FhirError } from '../../src/fhir/errors.ts';
+import type { FhirError } from '../../src/fhir/errors.ts';
 import { MIGRATIONS } from '../../src/store/pg-migrations.ts';
 import { openPgStore } from '../../src/store/pg-store.ts';
 import { storeContract } from './store-contract.ts';
