@@ -34,7 +34,7 @@ export interface AppDeps {
   readonly terminologyCapabilities?: () => Resource;
   /** Requests per second per client address (0: no limit). */
   readonly rateLimitPerSecond?: number;
-  /** Whether the server is ready (for /healthz). */
+  /** Whether the server is ready (for /readyz; /healthz only says the process answers). */
   readonly ready?: () => boolean;
 }
 
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     if (rateLimited) {
       const throttled = limiter.take(req.socket.remoteAddress ?? '-');
-      if (throttled && req.path !== '/healthz') {
+      if (throttled && req.path !== '/healthz' && req.path !== '/readyz') {
         writeError(res, throttled, requestId);
         return;
       }
@@ -130,8 +130,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/healthz', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+  // For a balancer: 503 while the database is unreachable or this replica's index is behind.
+  app.get('/readyz', (_req, res) => {
     const ready = deps.ready ? deps.ready() : true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting' });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
   });
 
   // Anything else: a FHIR 404.

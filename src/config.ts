@@ -20,6 +20,11 @@ export interface Config {
   readonly publicBaseUrl: string | undefined;
   /** Folder of the embedded database (`DATA_DIR`, default `./data`); `:memory:` keeps nothing on disk. */
   readonly dataDir: string;
+  /**
+   * PostgreSQL connection URL (`DATABASE_URL`, `postgres://…` or `postgresql://…`): replicas share that
+   * database. Undefined means the embedded SQLite store in `dataDir`.
+   */
+  readonly databaseUrl: string | undefined;
   /** Bearer token that allows writes (`WRITE_TOKEN`); undefined means the server is read-only. */
   readonly writeToken: string | undefined;
   /** pino log level (`LOG_LEVEL`, default `info`). */
@@ -74,6 +79,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   }
   const rawDataDir = env.DATA_DIR || './data';
   const dataDir = rawDataDir === ':memory:' ? rawDataDir : isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined) {
+    let ok: boolean;
+    try {
+      ok = /^postgres(ql)?:$/.test(new URL(databaseUrl).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
   const writeToken = env.WRITE_TOKEN || undefined;
   if (writeToken !== undefined && (writeToken.length < 16 || /\s/.test(writeToken))) {
     throw new ConfigError('WRITE_TOKEN must be at least 16 characters with no whitespace');
@@ -84,5 +99,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const contentDir = rawContent === '' ? undefined : isAbsolute(rawContent) ? rawContent : resolve(cwd, rawContent);
   const maxBodyBytes = integer(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
   const rateLimitPerSecond = integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
-  return { port, host, publicBaseUrl, dataDir, writeToken, logLevel, contentDir, maxBodyBytes, rateLimitPerSecond };
+  return { port, host, publicBaseUrl, dataDir, databaseUrl, writeToken, logLevel, contentDir, maxBodyBytes, rateLimitPerSecond };
 }

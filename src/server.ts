@@ -19,6 +19,9 @@ import { valueSetMembership } from './terminology/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
 import { DataDirInUseError, openSqliteStore } from './store/sqlite-store.ts';
+import { followChanges, type ChangeFollower } from './store/pg-changes.ts';
+import { openPgStore, type PgResourceStore } from './store/pg-store.ts';
+import type { ResourceStore } from './store/types.ts';
 import { createServerValidator, writeValidator } from './rest/write-validation.ts';
 import type { Validator } from './validation/types.ts';
 
@@ -48,8 +51,10 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // The store first: a data folder held by another server stops the start before anything listens.
-  const store = openSqliteStore({ dataDir: config.dataDir });
+  // The store first: a data folder held by another server stops the start before anything listens; an
+  // unreachable PostgreSQL is retried with backoff.
+  const pgStore = config.databaseUrl === undefined ? undefined : await openPgWithRetry(config.databaseUrl, logger);
+  const store: ResourceStore = pgStore ?? openSqliteStore({ dataDir: config.dataDir });
   // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   let stopping = false;
@@ -83,8 +88,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
 
   let validator: Validator | undefined;
+  // With replicas: the change log position read before the index is built, so nothing committed meanwhile is missed.
+  const fromSeq = pgStore ? await pgStore.lastSeq() : 0;
   const repository = await openRepository({
     store,
+    shared: pgStore !== undefined,
     baseUrl: publicBaseUrl,
     validator: (index) => {
       validator = createServerValidator(index);
@@ -92,10 +100,18 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
   });
   if (!validator) throw new Error('validator not created');
+  const follower: ChangeFollower | undefined = pgStore ? followChanges({ store: pgStore, repository, fromSeq, logger }) : undefined;
   let contentReport: LoadReport | undefined;
   if (config.contentDir !== undefined) {
     const started = performance.now();
-    contentReport = await loadContentFolder(repository, config.contentDir, logger);
+    const contentDir = config.contentDir;
+    // Replicas starting together load one at a time, each after reading what the previous one stored.
+    contentReport = pgStore && follower
+      ? await pgStore.withLock(CONTENT_LOCK, async () => {
+          await follower.catchUp();
+          return loadContentFolder(repository, contentDir, logger);
+        })
+      : await loadContentFolder(repository, contentDir, logger);
     logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
   }
   const registry = createOperationRegistry();
@@ -115,6 +131,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     writeToken: config.writeToken,
     maxBodyBytes: config.maxBodyBytes,
     rateLimitPerSecond: config.rateLimitPerSecond,
+    ready: follower ? () => follower.caughtUp() : undefined,
     services: { memberOf: valueSetMembership(terminology.resources), validator, terminology },
     terminologyCapabilities: () =>
       buildTerminologyCapabilities({
@@ -136,10 +153,35 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         stopping = true;
         server.close(() => resolve());
         server.closeIdleConnections();
-      }).then(() => store.close());
+      })
+        .then(() => follower?.stop())
+        .then(() => store.close());
       return closing;
     },
   };
+}
+
+/** Advisory lock key held while a replica loads the content folder. */
+const CONTENT_LOCK = 4738303;
+
+/**
+ * Opens the PostgreSQL store, retrying with exponential backoff (0.5 s doubling to 10 s) while the database
+ * cannot be reached, and logging each failed attempt.
+ * @see https://www.postgresql.org/docs/15/libpq-connect.html
+ */
+async function openPgWithRetry(connectionString: string, logger: Logger): Promise<PgResourceStore> {
+  let delay = 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const store = await openPgStore({ connectionString });
+      if (attempt > 1) logger.info({ attempt }, 'database reachable');
+      return store;
+    } catch (err) {
+      logger.warn({ attempt, retryInMs: delay, err: (err as Error).message }, 'database unreachable at start; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -175,7 +217,7 @@ async function main(): Promise<void> {
       localUrl: running.url,
       publicBaseUrl: running.publicBaseUrl,
       pid: process.pid,
-      dataDir: config.dataDir,
+      store: config.databaseUrl === undefined ? `sqlite:${config.dataDir}` : 'postgresql',
       writable: config.writeToken !== undefined,
     },
     'listening',

@@ -48,6 +48,8 @@ export interface RepositoryOptions {
   readonly baseUrl: string;
   /** Makes the write check; it receives the live index (for resolving references among stored resources). */
   readonly validator?: (index: ResourceIndex) => WriteValidator;
+  /** True when other processes write to the same store (PostgreSQL replicas): reads by id then check the store. */
+  readonly shared?: boolean;
 }
 
 /** One write of a transaction. */
@@ -98,6 +100,8 @@ export class Repository {
   readonly store: ResourceStore;
   readonly baseUrl: string;
   private readonly validate: WriteValidator | undefined;
+  /** Reads by id consult the store (other processes write to it too). */
+  private readonly readThrough: boolean;
   private readonly listeners: ChangeListener[] = [];
   /** Writes run one at a time, so validation and commit see the same state. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -106,6 +110,7 @@ export class Repository {
     this.store = options.store;
     this.baseUrl = options.baseUrl;
     this.validate = options.validator?.(this.index);
+    this.readThrough = options.shared ?? false;
   }
 
   /** Registers a listener for committed changes. */
@@ -133,8 +138,29 @@ export class Repository {
    */
   async read(resourceType: string, id: string): Promise<IndexEntry> {
     const entry = this.index.get(resourceType, id);
+    if (this.readThrough && ID_PATTERN.test(id)) return this.readShared(resourceType, id, entry);
     if (entry) return entry;
     const stored = ID_PATTERN.test(id) ? await this.store.readCurrent(resourceType, id) : undefined;
+    if (stored?.deleted) throw gone(`${resourceType}/${id} was deleted`, { headers: { ETag: `W/"${stored.versionId}"` } });
+    throw notFound(`${resourceType}/${id} is not known`);
+  }
+
+  /**
+   * A read when other replicas write to the same database: the database's current version, applied to the
+   * index when it is newer than the index's, so a write acknowledged by any replica is read at once. While the
+   * database is unreachable the index's entry is served (the newest this replica knows).
+   */
+  private async readShared(resourceType: string, id: string, entry: IndexEntry | undefined): Promise<IndexEntry> {
+    let stored: StoredVersion | undefined;
+    try {
+      stored = await this.store.readCurrent(resourceType, id);
+    } catch (err) {
+      if (entry && err instanceof FhirError && err.status === 503) return entry;
+      throw err;
+    }
+    if (stored && (!entry || stored.seq > entry.seq)) this.applyChange(stored);
+    const fresh = this.index.get(resourceType, id);
+    if (fresh) return fresh;
     if (stored?.deleted) throw gone(`${resourceType}/${id} was deleted`, { headers: { ETag: `W/"${stored.versionId}"` } });
     throw notFound(`${resourceType}/${id} is not known`);
   }
@@ -203,6 +229,20 @@ export class Repository {
       }
     }
     return entry;
+  }
+
+  /**
+   * Applies a version committed elsewhere (another replica sharing the database) through the same path as a
+   * local commit — the index entry is replaced, so terminology indexes built from the old object are dropped
+   * and change listeners run. A version not newer than what the index holds is ignored, so replaying a change
+   * (a notification and a catch-up read both bringing it) is harmless.
+   * @see https://hl7.org/fhir/R4/http.html#versioning
+   */
+  applyChange(stored: StoredVersion): void {
+    const held = this.index.get(stored.resourceType, stored.id);
+    if (held && held.seq >= stored.seq) return;
+    if (stored.deleted && !held) return;
+    this.commit(stored);
   }
 
   /**
