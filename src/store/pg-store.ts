@@ -14,11 +14,11 @@
  * @see https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS
  * @see https://node-postgres.com/apis/pool
  */
-import type { Resource } from '@medplum/fhirtypes';
 import pg from 'pg';
 import type { FhirError} from '../fhir/errors.ts';
 import { fhirError } from '../fhir/errors.ts';
 import { migrate } from './pg-migrations.ts';
+import { checkExpectedVersion, duplicateCanonical, versionedContent, writeTarget } from './version-write.ts';
 import type { HistoryQuery, ResourceStore, SeedRecord, StoredVersion, StoreWrite } from './types.ts';
 
 /** Advisory lock key taken by every write transaction. */
@@ -191,36 +191,17 @@ class PgStore implements PgResourceStore {
 
   /** One write inside the open transaction. */
   private async apply(client: pg.PoolClient, write: StoreWrite, lastUpdated: string): Promise<StoredVersion> {
-    const resourceType = write.kind === 'put' ? write.resource.resourceType : write.resourceType;
-    const id = write.kind === 'put' ? write.resource.id : write.id;
+    const { resourceType, id } = writeTarget(write);
     const current = (await client.query<{ version_id: number }>('SELECT version_id FROM resource_current WHERE resource_type = $1 AND id = $2', [resourceType, id])).rows[0];
-    const currentVersion = current ? current.version_id : 0;
-    if (write.expectVersionId !== undefined && write.expectVersionId !== String(currentVersion)) {
-      throw fhirError(
-        412,
-        'conflict',
-        current
-          ? `Version conflict: ${resourceType}/${id} is at version ${currentVersion}, not ${write.expectVersionId}`
-          : `Version conflict: ${resourceType}/${id} does not exist`,
-        current ? { headers: { ETag: `W/"${currentVersion}"` } } : {},
-      );
-    }
-    const versionId = currentVersion + 1;
-    let content: string | null = null;
-    let url: string | null = null;
-    let version: string | null = null;
-    if (write.kind === 'put') {
-      const { resourceType: type, id: _id, meta, ...rest } = write.resource;
-      const stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
-      content = JSON.stringify(stored);
-      const canonical = stored as { url?: unknown; version?: unknown };
-      url = typeof canonical.url === 'string' ? canonical.url : null;
-      version = typeof canonical.version === 'string' ? canonical.version : null;
-    }
+    checkExpectedVersion(write, resourceType, id, current?.version_id);
+    const versionId = (current?.version_id ?? 0) + 1;
+    const written = write.kind === 'put' ? versionedContent(write.resource, id, versionId, lastUpdated) : undefined;
+    const url = written?.url ?? null;
+    const version = written?.version ?? null;
     const deleted = write.kind === 'delete';
     const inserted = await client.query<{ seq: string }>(
       'INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, content) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq',
-      [resourceType, id, versionId, lastUpdated, deleted, content],
+      [resourceType, id, versionId, lastUpdated, deleted, written?.content ?? null],
     );
     const seq = Number(inserted.rows[0].seq);
     try {
@@ -231,17 +212,10 @@ class PgStore implements PgResourceStore {
         [resourceType, id, versionId, seq, deleted, url, version],
       );
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw fhirError(
-          409,
-          'duplicate',
-          `A ${resourceType} with url "${url}"${version === null ? ' and no version' : ` and version "${version}"`} already exists; url|version must be unique`,
-          { expression: [`${resourceType}.url`, `${resourceType}.version`] },
-        );
-      }
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw duplicateCanonical(resourceType, url, version);
       throw err;
     }
-    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted, json: content ?? undefined };
+    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted, json: written?.content, resource: written?.stored };
   }
 
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {

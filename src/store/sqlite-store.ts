@@ -12,8 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { Resource } from '@medplum/fhirtypes';
-import { fhirError } from '../fhir/errors.ts';
+import { checkExpectedVersion, duplicateCanonical, versionedContent, writeTarget } from './version-write.ts';
 import type { HistoryQuery, ResourceStore, SeedRecord, StoredVersion, StoreWrite } from './types.ts';
 
 const SCHEMA = `
@@ -185,52 +184,24 @@ class SqliteStore implements ResourceStore {
 
   /** One write inside the open transaction. */
   private apply(write: StoreWrite): StoredVersion {
-    const resourceType = write.kind === 'put' ? write.resource.resourceType : write.resourceType;
-    const id = write.kind === 'put' ? write.resource.id : write.id;
+    const { resourceType, id } = writeTarget(write);
     const current = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
-    const currentVersion = current ? current.version_id : 0;
-    if (write.expectVersionId !== undefined && write.expectVersionId !== String(currentVersion)) {
-      throw fhirError(
-        412,
-        'conflict',
-        current
-          ? `Version conflict: ${resourceType}/${id} is at version ${currentVersion}, not ${write.expectVersionId}`
-          : `Version conflict: ${resourceType}/${id} does not exist`,
-        current ? { headers: { ETag: `W/"${currentVersion}"` } } : {},
-      );
-    }
-    const versionId = currentVersion + 1;
+    checkExpectedVersion(write, resourceType, id, current?.version_id);
+    const versionId = (current?.version_id ?? 0) + 1;
     const lastUpdated = this.instant();
-    let content: string | null = null;
-    let url: string | null = null;
-    let version: string | null = null;
-    let stored: Resource | undefined;
-    if (write.kind === 'put') {
-      // resourceType, id and meta first, as FHIR JSON is usually written.
-      const { resourceType: type, id: _id, meta, ...rest } = write.resource;
-      stored = { resourceType: type, id, meta: { ...meta, versionId: String(versionId), lastUpdated }, ...rest } as Resource;
-      content = JSON.stringify(stored);
-      const canonical = stored as { url?: unknown; version?: unknown };
-      url = typeof canonical.url === 'string' ? canonical.url : null;
-      version = typeof canonical.version === 'string' ? canonical.version : null;
-    }
+    const written = write.kind === 'put' ? versionedContent(write.resource, id, versionId, lastUpdated) : undefined;
+    const url = written?.url ?? null;
+    const version = written?.version ?? null;
     const deleted = write.kind === 'delete' ? 1 : 0;
-    const result = this.stmt.insertVersion.run(resourceType, id, versionId, lastUpdated, deleted, content);
+    const result = this.stmt.insertVersion.run(resourceType, id, versionId, lastUpdated, deleted, written?.content ?? null);
     const seq = Number(result.lastInsertRowid);
     try {
       this.stmt.upsertCurrent.run(resourceType, id, versionId, seq, deleted, url, version);
     } catch (err) {
-      if (String((err as Error).message).includes('UNIQUE constraint failed')) {
-        throw fhirError(
-          409,
-          'duplicate',
-          `A ${resourceType} with url "${url}"${version === null ? ' and no version' : ` and version "${version}"`} already exists; url|version must be unique`,
-          { expression: [`${resourceType}.url`, `${resourceType}.version`] },
-        );
-      }
+      if (String((err as Error).message).includes('UNIQUE constraint failed')) throw duplicateCanonical(resourceType, url, version);
       throw err;
     }
-    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: content ?? undefined, resource: stored };
+    return { seq, resourceType, id, versionId: String(versionId), lastUpdated, deleted: deleted === 1, json: written?.content, resource: written?.stored };
   }
 
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
