@@ -15,12 +15,12 @@ import { DisplayCheck, DisplayList } from './designations.ts';
 import { filterOp, vurl, ValueSetExpander } from './expand.ts';
 import { IssueList, toFhirIssue } from './issues.ts';
 import type { TxIssue } from './issues.ts';
-import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
 import { RegexSyntaxError } from '../lib/regex.ts';
 import { compareVersions, presentVersionList, versionIsMoreDetailed, versionMatches } from '../fhir/versions.ts';
 import { FhirError } from '../fhir/errors.ts';
+import { addToPath, msg, validationResult, type State } from './validate-code-result.ts';
 
 const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const EXT_VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
@@ -51,28 +51,6 @@ export class PrepareIssue extends Error {
     this.unknownSystem = options.unknownSystem;
     this.asOutcomeStatus = options.asOutcomeStatus;
   }
-}
-
-function addToPath(path: string, name: string): string {
-  return path === '' ? name : `${path}.${name}`;
-}
-
-function msg(id: MessageId, ...args: (string | number | undefined)[]): string {
-  return formatMessage(id, args);
-}
-
-/** Mutable state of one validation (shared across codings and imported value sets). */
-interface State {
-  unknownSystems: Set<string>;
-  inactive: { value: boolean; path?: string; code?: string };
-  normalForm?: string;
-  vstatus?: string;
-  cause: string;
-  contentMode?: string;
-  impliedSystem?: string;
-  messages: string[];
-  defLang: string;
-  ver?: string;
 }
 
 /**
@@ -950,51 +928,7 @@ export class ValueSetChecker {
       if (st.cause === 'null') st.cause = 'unknown';
     }
 
-    const valid = ok === true && !op.hasErrors();
-    const out: ParametersParameter[] = [{ name: 'result', valueBoolean: valid }];
-    if (psys !== undefined) out.push({ name: 'system', valueUri: psys });
-    else if (ok === true && st.impliedSystem !== undefined) out.push({ name: 'system', valueUri: st.impliedSystem });
-    else if (tsys !== undefined && mode !== 'codeableConcept') out.push({ name: 'system', valueUri: tsys });
-    for (const us of st.unknownSystems) {
-      if (ok === false) out.push({ name: 'x-unknown-system', valueCanonical: us });
-      else if (!valid) out.push({ name: 'x-caused-by-unknown-system', valueCanonical: us });
-    }
-    if (st.normalForm !== undefined) out.push({ name: 'normalized-code', valueCode: st.normalForm });
-    if (pcode !== undefined) out.push({ name: 'code', valueCode: pcode });
-    else if (tcode !== undefined && mode !== 'codeableConcept') out.push({ name: 'code', valueCode: tcode });
-    if (pver !== undefined) out.push({ name: 'version', valueString: pver });
-    else if (tver !== undefined && mode !== 'codeableConcept') out.push({ name: 'version', valueString: tver });
-    else out.push(...result);
-    if (pdisp !== undefined && pdisp !== '' && (pcode !== undefined || (tcode !== undefined && mode !== 'codeableConcept'))) {
-      out.push({ name: 'display', valueString: pdisp });
-    }
-    if (st.inactive.value) {
-      if (mode !== 'codeableConcept' || (pcode !== undefined && st.inactive.path === ppath)) {
-        out.push({ name: 'inactive', valueBoolean: true });
-        if (st.vstatus !== undefined && st.vstatus !== 'inactive') out.push({ name: 'status', valueCode: st.vstatus });
-      }
-      const mpath = st.inactive.path !== undefined && st.inactive.path !== '' ? st.inactive.path : 'code';
-      const isPlain = st.vstatus === 'inactive' || st.vstatus === 'DISCOURAGED';
-      const m = isPlain
-        ? msg('INACTIVE_CONCEPT_FOUND', st.vstatus, st.inactive.code ?? tcode)
-        : msg('INACTIVE_CONCEPT_FOUND_ADD', st.vstatus ?? '', st.inactive.code ?? tcode, 'inactive');
-      addMsg(m);
-      op.add({ severity: 'warning', code: 'business-rule', messageId: 'INACTIVE_CONCEPT_FOUND', txCode: 'code-comment', path: mpath, text: m });
-    } else if (st.vstatus !== undefined && st.vstatus.toLowerCase() === 'deprecated') {
-      out.push({ name: 'status', valueCode: 'deprecated' });
-      const m = msg('DEPRECATED_CONCEPT_FOUND', st.vstatus, tcode);
-      addMsg(m);
-      op.add({ severity: 'warning', code: 'business-rule', messageId: 'DEPRECATED_CONCEPT_FOUND', txCode: 'code-comment', path: issuePath, text: m });
-    }
-    for (const iss of op.items) {
-      if (iss.severity === 'error' && !mt.includes(iss.text)) mt.push(iss.text);
-    }
-    if (mt.length > 0) {
-      out.push({ name: 'message', valueString: [...mt].sort().join('; ') });
-    }
-    if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: cc });
-    if (!op.isEmpty) out.push({ name: 'issues', resource: op.toOperationOutcome() });
-    return { resourceType: 'Parameters', parameter: out };
+    return validationResult({ ok, op, st, mode, issuePath, cc, messages: mt, result, psys, pcode, ppath, pver, pdisp, tsys, tcode, tver });
   }
 
   private findVsVersionForSystem(system: string | undefined): string | undefined {
