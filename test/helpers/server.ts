@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { pgTestsEnabled, startTestPostgres, type TestPostgres } from '../store/pg-server.ts';
 
 /** Token used by tests that write. */
 export const TEST_WRITE_TOKEN = 'test-write-token-0123456789';
@@ -22,6 +23,19 @@ export interface TestServerOptions {
   readonly content?: boolean;
   /** Keep data on disk in this folder (default: a fresh temp folder, removed at close). */
   readonly dataDir?: string;
+  /** Store: embedded SQLite (default) or a fresh database on a throw-away PostgreSQL (`DATABASE_URL`). */
+  readonly store?: TestStore;
+}
+
+/** Store a test server runs on. */
+export type TestStore = 'SQLite' | 'PostgreSQL';
+
+/**
+ * The stores an HTTP suite runs on: SQLite always, PostgreSQL when it is available here (skipped with a
+ * message otherwise; a failure when `REQUIRE_PG=1`), for `describe.each`.
+ */
+export function testStores(): TestStore[] {
+  return pgTestsEnabled() ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
 }
 
 /** A started test server; `close()` stops it and removes its temp data. */
@@ -33,6 +47,12 @@ export interface TestServer extends RunningServer {
 /** Starts a server on port 0 with a fresh store; links use `http://localhost:<port>/fhir`. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const tempDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fhir-test-'));
+  let pgServer: TestPostgres | undefined;
+  const storeEnv: Record<string, string> = {};
+  if (options.store === 'PostgreSQL') {
+    pgServer = await startTestPostgres();
+    storeEnv.DATABASE_URL = await pgServer.createDatabase();
+  }
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -40,6 +60,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     WRITE_TOKEN: TEST_WRITE_TOKEN,
     LOG_LEVEL: 'silent',
     CONTENT_DIR: options.content === false ? '' : CONTENT_DIR,
+    ...storeEnv,
     ...options.env,
   });
   const running = await startServer(config, { logger: pino({ level: 'silent' }) });
@@ -48,6 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     base: running.url,
     close: async () => {
       await running.close();
+      await pgServer?.destroy();
       if (options.dataDir === undefined) rmSync(tempDir, { recursive: true, force: true });
     },
   };
