@@ -34,7 +34,7 @@ import { readBody, type DecodedBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
 import { answerKey, CACHED_OPERATIONS, type AnswerCache } from './answer-cache.ts';
-import { COMMON_HEADERS } from './headers.ts';
+import { COMMON_HEADER_RECORD } from './headers.ts';
 import { negotiate, prefersHtml } from './negotiate.ts';
 import { PAGE_CSP, renderPage, type FhirCall, type Page } from '../web/render.ts';
 import { parseQueryString } from './query-string.ts';
@@ -316,8 +316,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
 
 /** Writes an HTML page, with the pages' own Content-Security-Policy. */
 function writePage(res: ServerResponse, page: Page, requestId: string, head: boolean): void {
-  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
-  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  const headers: Record<string, string | number> = { ...COMMON_HEADER_RECORD, 'X-Request-Id': requestId };
   headers['Content-Security-Policy'] = PAGE_CSP;
   headers['Content-Type'] = 'text/html; charset=utf-8';
   headers['Content-Length'] = Buffer.byteLength(page.body);
@@ -328,8 +327,7 @@ function writePage(res: ServerResponse, page: Page, requestId: string, head: boo
 
 /** Writes a successful answer. */
 function writeResponse(res: ServerResponse, response: RestResponse, contentType: string, requestId: string, head: boolean, pretty: boolean): void {
-  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
-  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  const headers: Record<string, string | number> = { ...COMMON_HEADER_RECORD, 'X-Request-Id': requestId };
   if (response.headers) for (const [k, v] of Object.entries(response.headers)) headers[k] = v;
   if (response.body === undefined) {
     res.writeHead(response.status, headers);
