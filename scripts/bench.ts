@@ -14,8 +14,13 @@
  * sizes (`--sizes 10000,100000,1000000`), each on a fresh server; writes a table and an SVG chart to `--out`
  * (bench-results/), see scripts/bench/scaling.ts.
  *
- * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --only <substring> --suites rest,terminology,knowledge[,stall,scaling]
- *          --sizes <n,n,…> --out <dir>
+ * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --warmup <s> (1) --only <substring,substring,…>
+ *          --suites rest,terminology,knowledge[,stall,scaling] --size <concepts of the terminology suite> (100000)
+ *          --sizes <n,n,…> (scaling) --out <dir>
+ *          --peer <FHIR base URL>: the terminology scenarios also run against that server (the generated CodeSystem
+ *          and value sets are PUT into it first), in the same rounds; a second table gives both figures and their ratio.
+ *
+ * Exits non-zero when a scenario answered errors (non-2xx, timeouts) — never on timing.
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,8 +68,8 @@ function prng(seed: number): () => number {
 }
 
 /** Loads the large CodeSystem and its value sets into the server; returns scenarios and the load figures. */
-async function terminologySetup(base: string, pid: number | undefined): Promise<{ scenarios: Scenario[]; figures: string[] }> {
-  const large = generateLargeCodeSystem();
+async function terminologySetup(base: string, pid: number | undefined, size: number, fhir = '/fhir'): Promise<{ scenarios: Scenario[]; figures: string[] }> {
+  const large = generateLargeCodeSystem({ size });
   const codes: string[] = [];
   const walk = (concepts: typeof large.codeSystem.concept): void => {
     for (const c of concepts ?? []) {
@@ -74,25 +79,26 @@ async function terminologySetup(base: string, pid: number | undefined): Promise<
   };
   walk(large.codeSystem.concept);
   const headers = { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${WRITE_TOKEN}` };
+  const k = size >= 1000 ? `${Math.round(size / 1000)}k` : String(size);
   const rssBefore = rssMb(pid);
   const body = JSON.stringify(large.codeSystem);
   const t0 = performance.now();
-  const put = await fetch(`${base}/fhir/CodeSystem/${large.codeSystem.id}`, { method: 'PUT', headers: { ...headers, Prefer: 'return=minimal' }, body });
+  const put = await fetch(`${base}${fhir}/CodeSystem/${large.codeSystem.id}`, { method: 'PUT', headers: { ...headers, Prefer: 'return=minimal' }, body });
   const putMs = performance.now() - t0;
   if (!put.ok) throw new Error(`PUT large CodeSystem: ${put.status} ${await put.text()}`);
   for (const vs of large.valueSets) {
-    const r = await fetch(`${base}/fhir/ValueSet/${vs.id}`, { method: 'PUT', headers, body: JSON.stringify(vs) });
+    const r = await fetch(`${base}${fhir}/ValueSet/${vs.id}`, { method: 'PUT', headers, body: JSON.stringify(vs) });
     if (!r.ok) throw new Error(`PUT ${vs.id}: ${r.status}`);
   }
   const t1 = performance.now();
-  const first = await fetch(`${base}/fhir/CodeSystem/$lookup?system=${encodeURIComponent(LARGE_CS_URL)}&code=${codes[0]}`);
+  const first = await fetch(`${base}${fhir}/CodeSystem/$lookup?system=${encodeURIComponent(LARGE_CS_URL)}&code=${codes[0]}`);
   const indexMs = performance.now() - t1;
   if (!first.ok) throw new Error(`first $lookup: ${first.status}`);
   const isaUrl = large.valueSets.find((v) => v.id === 'large-test-isa')?.url as string;
   const allUrl = large.valueSets.find((v) => v.id === 'large-test-all')?.url as string;
   // Index the is-a value set too, then read memory.
-  await fetch(`${base}/fhir/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}&count=1`);
-  await fetch(`${base}/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=1`);
+  await fetch(`${base}${fhir}/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}&count=1`);
+  await fetch(`${base}${fhir}/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=1`);
   const rssAfter = rssMb(pid);
   const figures = [
     `Large CodeSystem: ${codes.length.toLocaleString('en-US')} concepts, ${(body.length / 1e6).toFixed(1)} MB of JSON.`,
@@ -104,24 +110,24 @@ async function terminologySetup(base: string, pid: number | undefined): Promise<
   const words = ['hepatic', 'lesion', 'tumor', 'portal', 'segment', 'margin', 'probe', 'vascular'];
   const cs = encodeURIComponent(LARGE_CS_URL);
   const scenarios: Scenario[] = [
-    { suite: 'terminology', name: '$lookup (GET, random code of 100k)', request: { path: `/fhir/CodeSystem/$lookup?system=${cs}&code=${codes[1]}`, nextPath: () => `/fhir/CodeSystem/$lookup?system=${cs}&code=${pick()}` } },
+    { suite: 'terminology', name: `$lookup (GET, random code of ${k})`, request: { path: `${fhir}/CodeSystem/$lookup?system=${cs}&code=${codes[1]}`, nextPath: () => `${fhir}/CodeSystem/$lookup?system=${cs}&code=${pick()}` } },
     {
       suite: 'terminology',
       name: '$validate-code (GET, ValueSet, random code)',
       request: {
-        path: `/fhir/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${codes[1]}`,
-        nextPath: () => `/fhir/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${pick()}`,
+        path: `${fhir}/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${codes[1]}`,
+        nextPath: () => `${fhir}/ValueSet/$validate-code?url=${encodeURIComponent(allUrl)}&system=${cs}&code=${pick()}`,
       },
     },
     {
       suite: 'terminology',
-      name: '$expand text filter, count=20 (100k concepts)',
+      name: `$expand text filter, count=20 (${k} concepts)`,
       request: {
-        path: `/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=20`,
-        nextPath: () => `/fhir/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=${words[Math.floor(random() * words.length)]}&count=20`,
+        path: `${fhir}/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=hepatic&count=20`,
+        nextPath: () => `${fhir}/ValueSet/$expand?url=${encodeURIComponent(allUrl)}&filter=${words[Math.floor(random() * words.length)]}&count=20`,
       },
     },
-    { suite: 'terminology', name: `$expand is-a subset (${large.isaSize.toLocaleString('en-US')} codes)`, request: { path: `/fhir/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}` } },
+    { suite: 'terminology', name: `$expand is-a subset (${large.isaSize.toLocaleString('en-US')} codes)`, request: { path: `${fhir}/ValueSet/$expand?url=${encodeURIComponent(isaUrl)}` } },
   ];
   return { scenarios, figures };
 }
@@ -152,12 +158,19 @@ async function main(): Promise<void> {
       'log-level': { type: 'string', default: 'warn' },
       sizes: { type: 'string', default: '10000,100000,1000000' },
       out: { type: 'string', default: 'bench-results' },
+      size: { type: 'string', default: '100000' },
+      warmup: { type: 'string', default: '1' },
+      peer: { type: 'string' },
     },
   });
   const duration = Number(values.duration);
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
   const suites = new Set(values.suites.split(','));
+  const size = Number(values.size);
+  const warmup = Number(values.warmup);
+  const only = values.only?.split(',');
+  const peer = values.peer?.replace(/\/+$/, '');
   pinSelf();
   if (suites.size === 1 && suites.has('scaling')) {
     const lines = await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out });
@@ -177,8 +190,10 @@ async function main(): Promise<void> {
     MAX_BODY_BYTES: String(256 * 1024 * 1024),
   });
   const base = `http://127.0.0.1:${port}`;
-  const rows: { name: string; bytes: number; connections: number; server: Measure; raw: Measure; express: Measure }[] = [];
+  const rows: { name: string; bytes: number; connections: number; server: Measure; raw: Measure; express: Measure; peer?: Measure }[] = [];
   const notes: string[] = [];
+  /** The same terminology scenarios against `--peer`, by name (its origin beside: paths carry the peer's base path). */
+  const peerScenarios = new Map<string, Scenario & { origin: string }>();
   const stallLines: string[] = [];
   try {
     await waitFor(`${base}/fhir/metadata`);
@@ -187,9 +202,15 @@ async function main(): Promise<void> {
     if (suites.has('rest')) scenarios.push(...REST);
     if (suites.has('knowledge')) scenarios.push(...knowledgeScenarios());
     if (suites.has('terminology')) {
-      const setup = await terminologySetup(base, server.pid);
+      const setup = await terminologySetup(base, server.pid, size);
       notes.push(...setup.figures);
       scenarios.push(...setup.scenarios);
+      if (peer !== undefined) {
+        const url = new URL(peer);
+        const peerSetup = await terminologySetup(url.origin, undefined, size, url.pathname.replace(/\/+$/, ''));
+        notes.push(...peerSetup.figures.filter((f) => !f.startsWith('Server RSS')).map((f) => `Peer ${peer}: ${f}`));
+        for (const ps of peerSetup.scenarios) peerScenarios.set(ps.name, { ...ps, origin: url.origin });
+      }
     }
     if (suites.has('stall')) {
       // The fifth client's GET /metadata, idle (the floor) and with four attackers sending the worst bodies.
@@ -206,29 +227,41 @@ async function main(): Promise<void> {
         ...attacked.attacks.map((a) => `| ${a.name} | ${a.requests} | ${Object.entries(a.statuses).map(([k, v]) => `${k}×${v}`).join(' ')} | ${fmt(a.medianMs, 0)} | ${fmt(a.maxMs, 0)} |`),
       );
     }
-    for (const scenario of scenarios.filter((s) => values.only === undefined || s.name.includes(values.only))) {
+    for (const scenario of scenarios.filter((s) => only === undefined || only.some((o) => s.name.includes(o)))) {
       const probe = await fetch(`${base}${scenario.request.path}`, { method: scenario.request.method ?? 'GET', body: scenario.request.body, headers: scenario.request.headers });
       const bytes = (await probe.arrayBuffer()).byteLength;
       if (!probe.ok) throw new Error(`${scenario.name}: ${probe.status}`);
       const conns = scenario.connections ?? connections;
       const raw = await startFloor('raw', bytes);
       const express = await startFloor('express', bytes);
-      const results = { server: [] as Measure[], raw: [] as Measure[], express: [] as Measure[] };
+      const results = { server: [] as Measure[], raw: [] as Measure[], express: [] as Measure[], peer: [] as Measure[] };
+      const peerScenario = peerScenarios.get(scenario.name);
       try {
         // Warm-up (JIT, caches) — not counted.
-        await measure(base, scenario.request, { connections: conns, duration: 1 });
-        await measure(raw.url, { path: '/' }, { connections: conns, duration: 1 });
-        await measure(express.url, { path: '/' }, { connections: conns, duration: 1 });
+        if (warmup > 0) {
+          await measure(base, scenario.request, { connections: conns, duration: warmup });
+          await measure(raw.url, { path: '/' }, { connections: conns, duration: warmup });
+          await measure(express.url, { path: '/' }, { connections: conns, duration: warmup });
+        }
         for (let round = 0; round < rounds; round++) {
           results.raw.push(await measure(raw.url, { path: '/' }, { connections: conns, duration }));
           results.express.push(await measure(express.url, { path: '/' }, { connections: conns, duration }));
           results.server.push(await measure(base, scenario.request, { connections: conns, duration }));
+          if (peerScenario) results.peer.push(await measure(peerScenario.origin, peerScenario.request, { connections: conns, duration }));
         }
       } finally {
         await raw.stop();
         await express.stop();
       }
-      const row = { name: scenario.name, bytes, connections: conns, server: medianMeasure(results.server), raw: medianMeasure(results.raw), express: medianMeasure(results.express) };
+      const row = {
+        name: scenario.name,
+        bytes,
+        connections: conns,
+        server: medianMeasure(results.server),
+        raw: medianMeasure(results.raw),
+        express: medianMeasure(results.express),
+        peer: results.peer.length > 0 ? medianMeasure(results.peer) : undefined,
+      };
       rows.push(row);
       process.stderr.write(`${row.name}: ${fmt(row.server.rps)} req/s (raw ${fmt(row.raw.rps)}, express ${fmt(row.express.rps)})\n`);
     }
@@ -249,8 +282,24 @@ async function main(): Promise<void> {
     ),
     ...stallLines,
   ];
+  const peerRows = rows.filter((r) => r.peer !== undefined);
+  if (peerRows.length > 0) {
+    lines.push(
+      '',
+      `Peer: ${peer} (same scenarios and generated CodeSystem, same rounds, interleaved).`,
+      '',
+      '| scenario | this server req/s | p99 ms | peer req/s | peer p99 ms | this server / peer | this server ratio to raw | peer ratio to raw | peer errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...peerRows.map((r) => {
+        const p = r.peer as Measure;
+        return `| ${r.name} | ${fmt(r.server.rps)} | ${fmt(r.server.p99, 1)} | ${fmt(p.rps)} | ${fmt(p.p99, 1)} | ${fmt(r.server.rps / p.rps, 2)} | ${fmt(r.server.rps / r.raw.rps, 2)} | ${fmt(p.rps / r.raw.rps, 2)} | ${p.errors} |`;
+      }),
+    );
+  }
   if (suites.has('scaling')) lines.push(...(await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out })));
   process.stdout.write(`${lines.join('\n')}\n`);
+  const failed = rows.filter((r) => r.server.errors > 0);
+  if (failed.length > 0) throw new Error(`errors (non-2xx, timeouts) in: ${failed.map((r) => r.name).join('; ')}`);
 }
 
 main().catch((err: unknown) => {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { buildCapabilityStatement } from './capability/capability-statement.ts';
 import { notFound } from './fhir/errors.ts';
 import { toFhirError, writeError } from './http/errors.ts';
+import { AnswerCache, DEFAULT_ANSWER_CACHE_BYTES } from './http/answer-cache.ts';
 import { createFhirRouter } from './http/fhir-router.ts';
 import { COMMON_HEADERS, PREFLIGHT_HEADERS } from './http/headers.ts';
 import { requestIdFor } from './http/logger.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly rateLimitPerSecond?: number;
   /** Whether the server is ready (for /readyz; /healthz only says the process answers). */
   readonly ready?: () => boolean;
+  /** Bytes of serialised `$lookup`/`$expand` answers kept (default 32 MB; 0: no cache). */
+  readonly answerCacheBytes?: number;
 }
 
 type RequestWithId = Request & { requestId?: string };
@@ -54,6 +57,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   const capability = buildCapabilityStatement({ baseUrl: deps.publicBaseUrl, registry: deps.registry, writable: deps.writeToken !== undefined });
   const rest = { repository: deps.repository, baseUrl: deps.publicBaseUrl };
+  const cacheBytes = deps.answerCacheBytes ?? DEFAULT_ANSWER_CACHE_BYTES;
+  const answers = cacheBytes > 0 ? new AnswerCache(cacheBytes) : undefined;
+  if (answers) deps.repository.onChange((change) => answers.changed(change.resourceType));
   const fhir = createFhirRouter<ServerServices>({
     rest,
     registry: deps.registry,
@@ -66,6 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
     writeToken: deps.writeToken,
     maxBodyBytes: deps.maxBodyBytes,
     logger: deps.logger,
+    answers,
   });
 
   const logRequests = deps.logger.isLevelEnabled('info');

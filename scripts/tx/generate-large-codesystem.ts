@@ -36,7 +36,7 @@ export interface LargeCodeSystemOptions {
   readonly size?: number;
   /** PRNG seed (default 47383). */
   readonly seed?: number;
-  /** Children per concept at each level; its length + 1 is the number of levels (default 6 levels). */
+  /** Children per concept at each level; its length + 1 is the number of levels (default 7 levels, room for 1,013,470 concepts; levels fill breadth-first, so 100,000 concepts use 6). */
   readonly fanout?: readonly number[];
 }
 
@@ -85,7 +85,7 @@ function prng(seed: number): () => number {
  */
 export function generateLargeCodeSystem(options: LargeCodeSystemOptions = {}): LargeCodeSystem {
   const size = options.size ?? 100_000;
-  const fanout = options.fanout ?? [10, 6, 6, 6, 6, 7];
+  const fanout = options.fanout ?? [10, 6, 6, 6, 6, 7, 10];
   const rnd = prng(options.seed ?? 47383);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
   let n = 0;

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { FhirError, outcome } from '../fhir/errors.ts';
 import { ErrorLog } from './error-log.ts';
-import { COMMON_HEADERS } from './headers.ts';
+import { COMMON_HEADER_RECORD } from './headers.ts';
 import { FHIR_JSON } from './negotiate.ts';
 
 /** One error log per logger: repeats of an error are counted, not logged again in full (see error-log.ts). */
@@ -35,11 +35,11 @@ export function writeError(res: ServerResponse, err: FhirError, requestId: strin
   }
   const body = JSON.stringify(err.outcome);
   const headers: Record<string, string | number> = {
+    ...COMMON_HEADER_RECORD,
     'Content-Type': FHIR_JSON,
     'Content-Length': Buffer.byteLength(body),
     'X-Request-Id': requestId,
   };
-  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
   for (const [k, v] of Object.entries(err.headers)) headers[k] = v;
   res.writeHead(err.status, headers);
   res.end(body);

@@ -33,7 +33,8 @@ import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
 import { readBody, type DecodedBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
-import { COMMON_HEADERS } from './headers.ts';
+import { answerKey, CACHED_OPERATIONS, type AnswerCache } from './answer-cache.ts';
+import { COMMON_HEADER_RECORD } from './headers.ts';
 import { negotiate, prefersHtml } from './negotiate.ts';
 import { PAGE_CSP, renderPage, type FhirCall, type Page } from '../web/render.ts';
 import { parseQueryString } from './query-string.ts';
@@ -55,6 +56,8 @@ export interface FhirRouterDeps<S extends OperationServices> {
   readonly writeToken: string | undefined;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** Serialised `$lookup`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
+  readonly answers?: AnswerCache;
 }
 
 /** Where a request's body comes from: the HTTP stream, or a batch entry. */
@@ -110,7 +113,7 @@ function safeEqual(a: string, b: string): boolean {
  * @see https://hl7.org/fhir/R4/http.html
  */
 export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDeps<S>) {
-  const { rest, registry } = deps;
+  const { rest, registry, answers } = deps;
   // The registry never changes: each (level, type, code) is looked up once.
   const declarations = new Map<string, ReturnType<typeof registry.find> | null>();
   function findDeclaration(code: string, level: OperationLevel, resourceType: string | undefined): ReturnType<typeof registry.find> {
@@ -158,8 +161,15 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       throw notFound(`Operation ${shown(`$${code}`)} is not supported ${where}`);
     }
     let parameters;
+    let cacheKey: string | undefined;
+    const generation = answers?.generation ?? 0;
     if (d.method === 'GET' || d.method === 'HEAD') {
       if (declaration.definition.affectsState) throw methodNotAllowed('POST');
+      if (answers && id === undefined && CACHED_OPERATIONS.has(code)) {
+        cacheKey = answerKey({ level, resourceType, code, pairs: d.pairs, headers: d.headers });
+        const hit = answers.get(cacheKey);
+        if (hit !== undefined) return { status: 200, body: hit };
+      }
       parameters = queryToParameters(declaration.definition, d.pairs);
     } else if (d.method === 'POST') {
       parameters = bodyToParameters(declaration.definition, jsonBody(await body(false)), d.pairs);
@@ -175,6 +185,11 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       },
       deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
     );
+    if (answers && cacheKey !== undefined && result !== undefined) {
+      const bytes = Buffer.from(JSON.stringify(result));
+      answers.set(cacheKey, bytes, generation);
+      return { status: 200, body: bytes };
+    }
     return { status: 200, body: result };
   }
 
@@ -301,8 +316,7 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
 
 /** Writes an HTML page, with the pages' own Content-Security-Policy. */
 function writePage(res: ServerResponse, page: Page, requestId: string, head: boolean): void {
-  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
-  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  const headers: Record<string, string | number> = { ...COMMON_HEADER_RECORD, 'X-Request-Id': requestId };
   headers['Content-Security-Policy'] = PAGE_CSP;
   headers['Content-Type'] = 'text/html; charset=utf-8';
   headers['Content-Length'] = Buffer.byteLength(page.body);
@@ -313,8 +327,7 @@ function writePage(res: ServerResponse, page: Page, requestId: string, head: boo
 
 /** Writes a successful answer. */
 function writeResponse(res: ServerResponse, response: RestResponse, contentType: string, requestId: string, head: boolean, pretty: boolean): void {
-  const headers: Record<string, string | number> = { 'X-Request-Id': requestId };
-  for (const [k, v] of COMMON_HEADERS) headers[k] = v;
+  const headers: Record<string, string | number> = { ...COMMON_HEADER_RECORD, 'X-Request-Id': requestId };
   if (response.headers) for (const [k, v] of Object.entries(response.headers)) headers[k] = v;
   if (response.body === undefined) {
     res.writeHead(response.status, headers);

@@ -21,6 +21,9 @@ export const COMMON_HEADERS: readonly [string, string][] = [
   ['Cache-Control', 'no-cache'],
 ];
 
+/** The same headers as one record, built once: answers start from a copy (`{ ...COMMON_HEADER_RECORD }`). */
+export const COMMON_HEADER_RECORD: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(COMMON_HEADERS));
+
 /** Headers of a CORS preflight answer. */
 export const PREFLIGHT_HEADERS: readonly [string, string][] = [
   ['Access-Control-Allow-Methods', CORS_ALLOW_METHODS],
