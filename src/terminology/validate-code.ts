@@ -19,7 +19,7 @@ import type { MessageId } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
 import { RegexSyntaxError } from '../lib/regex.ts';
 import { compareVersions, presentVersionList, versionIsMoreDetailed, versionMatches } from '../fhir/versions.ts';
-import { FhirError } from '../fhir/errors.ts';
+import { FhirError, fhirError } from '../fhir/errors.ts';
 import { addToPath, msg, validationResult, type State } from './validate-code-result.ts';
 
 const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
@@ -436,7 +436,7 @@ export class ValueSetChecker {
             excluded = true;
           } else {
             const cs = this.findProvider(cc.system, cc.version);
-            if (cs === undefined) throw new Error(`No Match for ${cc.system}|${cc.version ?? ''}`);
+            if (cs === undefined) throw notEvaluable(this.vs, 'code system', `${cc.system}|${cc.version ?? ''}`);
             this.checkCanonicalStatus(op, 'CodeSystem', cs, this.vs);
             st.contentMode = cs.content;
             excluded = cs.url === system && this.checkConceptSet(path, 'not in', cs, cc, code, displays, op, st);
@@ -503,7 +503,7 @@ export class ValueSetChecker {
     const v = this.ctx.determineVersion(url, version, true);
     const key = v !== undefined ? `${url}|${v}` : url;
     const checker = this.others.get(key);
-    if (checker === undefined) throw new Error(`No Match for ${key}`);
+    if (checker === undefined) throw notEvaluable(this.vs, 'value set', key);
     return checker;
   }
 
@@ -1018,4 +1018,9 @@ export function validateInValueSet(ctx: TxContext, vs: ValueSet, coded: Codeable
     throw e;
   }
   return checker.checkCodeableConcept(issuePath, coded, mode);
+}
+
+/** 422: a value set's compose names a code system or value set that was not resolved when it was prepared. */
+function notEvaluable(vs: ValueSet, kind: 'code system' | 'value set', canonical: string): FhirError {
+  return fhirError(422, 'not-found', `The value set ${vs.url ?? vs.id ?? ''} cannot be evaluated: the ${kind} ${canonical} was not found`);
 }
