@@ -7,10 +7,11 @@
  * @see https://www.medplum.com/docs/sdk/core.medplumclient
  */
 import { MedplumClient, OperationOutcomeError } from '@medplum/core';
-import type { ActivityDefinition, Bundle, CapabilityStatement, Library, OperationOutcome } from '@medplum/fhirtypes';
+import type { ActivityDefinition, Bundle, CapabilityStatement, Library } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
+import { failureWith } from '../helpers/failure.ts';
 import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -34,15 +35,10 @@ function medplum(token?: string): MedplumClient {
   return client;
 }
 
-async function failure(call: () => Promise<unknown>): Promise<OperationOutcome> {
-  try {
-    await call();
-  } catch (err) {
-    expect(err).toBeInstanceOf(OperationOutcomeError);
-    return (err as OperationOutcomeError).outcome;
-  }
-  throw new Error('the call was expected to fail');
-}
+const failure = failureWith((err) => {
+  expect(err).toBeInstanceOf(OperationOutcomeError);
+  return (err as OperationOutcomeError).outcome;
+});
 
 const activityIds = (): string[] =>
   contentResources()
