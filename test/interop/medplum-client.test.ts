@@ -8,21 +8,13 @@
  */
 import { MedplumClient, OperationOutcomeError } from '@medplum/core';
 import type { ActivityDefinition, Bundle, CapabilityStatement, Library } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { TEST_WRITE_TOKEN, useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 function medplum(token?: string): MedplumClient {
   const client = new MedplumClient({
