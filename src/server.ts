@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { outcome } from './fhir/errors.ts';
 import { onClientError } from './http/client-error.ts';
 import { COMMON_HEADERS } from './http/headers.ts';
 import { createLogger } from './http/logger.ts';
@@ -70,7 +71,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       return;
     }
     res.writeHead(503, [...COMMON_HEADERS, ['Content-Type', 'application/fhir+json; charset=utf-8'], ['Retry-After', '1']].flat());
-    res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', details: { text: 'The server is starting' } }] }));
+    res.end(JSON.stringify(outcome('transient', 'The server is starting')));
   });
   server.on('clientError', onClientError);
   try {

@@ -378,25 +378,25 @@ export class ValueSetExpander {
   private handleCompose(vs: ValueSet): void {
     const compose = vs.compose ?? { include: [] };
     const versions = new Map<string, string | undefined>();
-    for (const inc of [...(compose.include ?? []), ...(compose.exclude ?? [])]) {
-      if (inc.system === undefined) continue;
-      if (versions.has(inc.system) && versions.get(inc.system) !== inc.version) this.doingVersion = true;
-      versions.set(inc.system, inc.version);
+    for (const includeRule of [...(compose.include ?? []), ...(compose.exclude ?? [])]) {
+      if (includeRule.system === undefined) continue;
+      if (versions.has(includeRule.system) && versions.get(includeRule.system) !== includeRule.version) this.doingVersion = true;
+      versions.set(includeRule.system, includeRule.version);
     }
     this.versionsMatch = this.ctx.params.versionsMatch;
     if (this.versionsMatch) this.params.bool('versionsMatch', true);
-    for (const inc of compose.include ?? []) this.checkSource(inc, vs);
-    for (const exc of compose.exclude ?? []) {
+    for (const includeRule of compose.include ?? []) this.checkSource(includeRule, vs);
+    for (const excludeRule of compose.exclude ?? []) {
       this.hasExclusions = true;
-      this.checkSource(exc, vs);
+      this.checkSource(excludeRule, vs);
     }
     // Special case: excluding other versions of the included system matches codes across versions.
-    const inc = compose.include ?? [];
-    const exc = compose.exclude ?? [];
-    if (!this.ctx.params.seen.has('versionsMatch') && inc.length > 0 && exc.length > 0) {
-      const system = inc[0].system;
-      const same = inc.every((i) => i.system === system && i.version !== undefined) && exc.every((e) => e.system === system && e.version !== undefined);
-      const overlap = inc.some((i) => exc.some((e) => e.version === i.version));
+    const includeRules = compose.include ?? [];
+    const excludeRules = compose.exclude ?? [];
+    if (!this.ctx.params.seen.has('versionsMatch') && includeRules.length > 0 && excludeRules.length > 0) {
+      const system = includeRules[0].system;
+      const same = includeRules.every((i) => i.system === system && i.version !== undefined) && excludeRules.every((e) => e.system === system && e.version !== undefined);
+      const overlap = includeRules.some((i) => excludeRules.some((e) => e.version === i.version));
       if (same && !overlap) {
         this.versionsMatch = true;
         this.excludeSpecialCase = true;
@@ -405,21 +405,21 @@ export class ValueSetExpander {
     }
     const excludeInactive = compose.inactive === false;
     this.light =
-      this.topLevel && this.count >= 0 && (compose.include ?? []).length === 1 && exc.length === 0 && inc[0].system !== undefined && inc[0].valueSet === undefined;
-    for (const exc of compose.exclude ?? []) this.excludeCodes(exc, vs);
+      this.topLevel && this.count >= 0 && (compose.include ?? []).length === 1 && excludeRules.length === 0 && includeRules[0].system !== undefined && includeRules[0].valueSet === undefined;
+    for (const excludeRule of compose.exclude ?? []) this.excludeCodes(excludeRule, vs);
     const includes = [...(compose.include ?? [])];
     includes.sort((a, b) => (a.system === b.system && a.version !== undefined && b.version !== undefined ? -compareVersions(a.version, b.version) : 0));
-    includes.forEach((inc, i) => this.includeCodes(inc, `ValueSet.compose.include[${i}]`, vs, excludeInactive));
+    includes.forEach((includeRule, i) => this.includeCodes(includeRule, `ValueSet.compose.include[${i}]`, vs, excludeInactive));
   }
 
   /** Resolves the code system of an include, applying version rules; throws when it is unknown. */
-  private providerFor(inc: ValueSetComposeInclude, forExclude: boolean): CodeSystemProvider | undefined {
-    if (inc.system === undefined) return undefined;
+  private providerFor(includeRule: ValueSetComposeInclude, forExclude: boolean): CodeSystemProvider | undefined {
+    if (includeRule.system === undefined) return undefined;
     const ctx = this.ctx;
-    const version = ctx.determineVersion(inc.system, inc.version);
-    const rule = ctx.ruleApplied(inc.system, inc.version);
+    const version = ctx.determineVersion(includeRule.system, includeRule.version);
+    const rule = ctx.ruleApplied(includeRule.system, includeRule.version);
     if (rule !== undefined) this.usedRules.add(rule);
-    const cs = ctx.findCodeSystem(inc.system, version, ['complete', 'fragment', 'example', 'not-present', 'supplement']);
+    const cs = ctx.findCodeSystem(includeRule.system, version, ['complete', 'fragment', 'example', 'not-present', 'supplement']);
     if (cs === undefined) {
       if (version === undefined) {
         throw txError(422, {
@@ -427,28 +427,28 @@ export class ValueSetExpander {
           code: 'not-found',
           messageId: 'UNKNOWN_CODESYSTEM_EXP',
           txCode: 'not-found',
-          text: formatMessage('UNKNOWN_CODESYSTEM_EXP', [inc.system]),
+          text: formatMessage('UNKNOWN_CODESYSTEM_EXP', [includeRule.system]),
         });
       }
-      const versions = ctx.listVersions(inc.system);
+      const versions = ctx.listVersions(includeRule.system);
       const id = versions.length === 0 ? 'UNKNOWN_CODESYSTEM_VERSION_EXP_NONE' : 'UNKNOWN_CODESYSTEM_VERSION_EXP';
       throw txError(422, {
         severity: 'error',
         code: 'not-found',
         messageId: id,
         txCode: 'not-found',
-        text: formatMessage(id, [inc.system, version, presentVersionList(versions)]),
+        text: formatMessage(id, [includeRule.system, version, presentVersionList(versions)]),
       });
     }
     const provider = ctx.provider(cs);
-    this.checkVersionRule(inc.system, provider);
+    this.checkVersionRule(includeRule.system, provider);
     if (!forExclude) {
       if (provider.content === 'not-present') {
         throw txError(422, {
           severity: 'error',
           code: 'business-rule',
           txCode: 'invalid',
-          text: `The code system definition for ${inc.system} has no content, so this expansion cannot be performed`,
+          text: `The code system definition for ${includeRule.system} has no content, so this expansion cannot be performed`,
         });
       }
       if (provider.content === 'supplement') {
@@ -456,7 +456,7 @@ export class ValueSetExpander {
           severity: 'error',
           code: 'business-rule',
           txCode: 'invalid',
-          text: `The code system definition for ${inc.system} defines a supplement, so this expansion cannot be performed`,
+          text: `The code system definition for ${includeRule.system} defines a supplement, so this expansion cannot be performed`,
         });
       }
     }
@@ -479,17 +479,17 @@ export class ValueSetExpander {
     }
   }
 
-  private checkSource(inc: ValueSetComposeInclude, vs: ValueSet): void {
-    for (const u of inc.valueSet ?? []) this.findImported(u, vs, false);
-    if (inc.system === undefined) return;
-    const provider = this.providerFor(inc, false);
+  private checkSource(includeRule: ValueSetComposeInclude, vs: ValueSet): void {
+    for (const u of includeRule.valueSet ?? []) this.findImported(u, vs, false);
+    if (includeRule.system === undefined) return;
+    const provider = this.providerFor(includeRule, false);
     if (provider === undefined) return;
     if (provider.content === 'fragment') {
       this.params.uri('used-fragment', vurl({ url: provider.url, version: provider.version }));
-      const reason = `This extension is based on a fragment of the code system ${inc.system}`;
+      const reason = `This extension is based on a fragment of the code system ${includeRule.system}`;
       if (!this.unclosedReasons.includes(reason)) this.unclosedReasons.push(reason);
     }
-    if (inc.concept === undefined && inc.filter === undefined && this.textFilter === undefined && inc.valueSet === undefined) {
+    if (includeRule.concept === undefined && includeRule.filter === undefined && this.textFilter === undefined && includeRule.valueSet === undefined) {
       const pagedWithin = this.count > 0 && this.count + Math.max(this.offset, 0) <= this.limit;
       if (this.topLevel && this.count !== 0 && provider.size > this.limit && !pagedWithin) {
         throw this.tooCostly(vurl(vs));
@@ -553,9 +553,9 @@ export class ValueSetExpander {
   }
 
   /** Builds the filters of an include; throws for filters without a value or not understood. */
-  private filtersOf(inc: ValueSetComposeInclude, path: string, provider: CodeSystemProvider, vs: ValueSet): ConceptFilter[] {
+  private filtersOf(includeRule: ValueSetComposeInclude, path: string, provider: CodeSystemProvider, vs: ValueSet): ConceptFilter[] {
     const out: ConceptFilter[] = [];
-    (inc.filter ?? []).forEach((f, i) => {
+    (includeRule.filter ?? []).forEach((f, i) => {
       const op = filterOp(f);
       if (f.value === undefined || f.value === '') {
         throw txError(400, {
@@ -604,11 +604,11 @@ export class ValueSetExpander {
     return words.every((w) => toks.some((t) => t.startsWith(w)));
   }
 
-  private includeCodes(inc: ValueSetComposeInclude, path: string, vs: ValueSet, excludeInactive: boolean): void {
+  private includeCodes(includeRule: ValueSetComposeInclude, path: string, vs: ValueSet, excludeInactive: boolean): void {
     const p = this.ctx.params;
-    if (inc.valueSet !== undefined || inc.concept !== undefined || (inc.filter ?? []).length > 1) this.canBeHierarchy = false;
-    const imports = (inc.valueSet ?? []).map((u) => this.expandImport(u, vs, false));
-    if (inc.system === undefined) {
+    if (includeRule.valueSet !== undefined || includeRule.concept !== undefined || (includeRule.filter ?? []).length > 1) this.canBeHierarchy = false;
+    const imports = (includeRule.valueSet ?? []).map((u) => this.expandImport(u, vs, false));
+    if (includeRule.system === undefined) {
       if (imports.length === 0) return;
       const first = imports[0];
       const rest = imports.slice(1).map((i) => i.codes);
@@ -626,12 +626,12 @@ export class ValueSetExpander {
       for (const e of (first.vs.expansion?.contains ?? []) as Entry[]) add(e);
       return;
     }
-    const provider = this.providerFor(inc, false) as CodeSystemProvider;
+    const provider = this.providerFor(includeRule, false) as CodeSystemProvider;
     this.noteSupplements(provider);
     this.statusWarning(provider, vs);
     this.params.uri('used-codesystem', vurl({ url: provider.url, version: provider.version }));
     const importCodes = imports.map((i) => i.codes);
-    const filters = this.filtersOf(inc, path, provider, vs);
+    const filters = this.filtersOf(includeRule, path, provider, vs);
     const source = vurl(vs);
     const accept = (c: number): boolean =>
       (!p.activeOnly || !provider.isInactive(c)) &&
@@ -639,8 +639,8 @@ export class ValueSetExpander {
       (!p.excludeNotForUI || !provider.isAbstract(c)) &&
       this.passesImports(importCodes, provider.url, provider.code(c));
 
-    if (inc.concept !== undefined) {
-      for (const cc of inc.concept) {
+    if (includeRule.concept !== undefined) {
+      for (const cc of includeRule.concept) {
         this.ctx.checkDeadline(source);
         const c = provider.locate(cc.code);
         if (c < 0 || !accept(c) || !filters.every((f) => f.has(c))) continue;
@@ -772,9 +772,9 @@ export class ValueSetExpander {
     }
   }
 
-  private excludeCodes(exc: ValueSetComposeInclude, vs: ValueSet): void {
-    const imports = (exc.valueSet ?? []).map((u) => this.expandImport(u, vs, true));
-    if (exc.system === undefined) {
+  private excludeCodes(excludeRule: ValueSetComposeInclude, vs: ValueSet): void {
+    const imports = (excludeRule.valueSet ?? []).map((u) => this.expandImport(u, vs, true));
+    if (excludeRule.system === undefined) {
       if (imports.length === 0) return;
       const rest = imports.slice(1).map((i) => i.codes);
       for (const [k, e] of imports[0].codes) {
@@ -784,20 +784,20 @@ export class ValueSetExpander {
       }
       return;
     }
-    const provider = this.providerFor(exc, true) as CodeSystemProvider;
+    const provider = this.providerFor(excludeRule, true) as CodeSystemProvider;
     this.params.uri('used-codesystem', vurl({ url: provider.url, version: provider.version }));
     const importCodes = imports.map((i) => i.codes);
-    if (exc.concept === undefined && exc.filter === undefined && imports.length === 0 && !this.excludeSpecialCase) {
-      this.excludedSystems.add(this.doingVersion && exc.version !== undefined ? `${exc.system}|${exc.version}` : exc.system);
+    if (excludeRule.concept === undefined && excludeRule.filter === undefined && imports.length === 0 && !this.excludeSpecialCase) {
+      this.excludedSystems.add(this.doingVersion && excludeRule.version !== undefined ? `${excludeRule.system}|${excludeRule.version}` : excludeRule.system);
       return;
     }
-    const filters = this.filtersOf(exc, 'ValueSet.compose.exclude', provider, vs);
+    const filters = this.filtersOf(excludeRule, 'ValueSet.compose.exclude', provider, vs);
     const add = (c: number): void => {
       const code = provider.code(c);
       if (this.passesImports(importCodes, provider.url, code)) this.excluded.add(this.key(provider.url, provider.version, code));
     };
-    if (exc.concept !== undefined) {
-      for (const cc of exc.concept) {
+    if (excludeRule.concept !== undefined) {
+      for (const cc of excludeRule.concept) {
         const c = provider.locate(cc.code);
         if (c >= 0 && filters.every((f) => f.has(c))) add(c);
       }

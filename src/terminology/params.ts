@@ -58,14 +58,6 @@ export function primitiveOf(p: ParametersParameter | Record<string, unknown>): s
 
 const NO_RULES: readonly VersionRule[] = Object.freeze([]);
 
-/** The parameter names `see` acts on (the version rules and the cases of its switch). */
-const SEEN_NAMES: ReadonlySet<string> = new Set([
-  'system-version', 'check-system-version', 'force-system-version', 'default-valueset-version', 'check-valueset-version',
-  'force-valueset-version', 'designation', 'property', 'useSupplement', 'displayLanguage', 'includeDesignations',
-  'includeDefinition', 'activeOnly', 'excludeNested', 'excludeNotForUI', 'excludePostCoordinated', 'lenient-display-validation',
-  'valueset-membership-only', 'versionsMatch', 'inferSystem', 'diagnostics', 'abstract', 'filter', 'count', 'offset', 'limit',
-]);
-
 const VERSION_PARAMS: Readonly<Record<string, { mode: VersionRuleMode; valueSet: boolean }>> = {
   'system-version': { mode: 'default', valueSet: false },
   'check-system-version': { mode: 'check', valueSet: false },
@@ -74,6 +66,105 @@ const VERSION_PARAMS: Readonly<Record<string, { mode: VersionRuleMode; valueSet:
   'check-valueset-version': { mode: 'check', valueSet: true },
   'force-valueset-version': { mode: 'override', valueSet: true },
 };
+
+/** The boolean fields of TxParams. */
+type FlagField =
+  | 'activeOnly' | 'excludeNested' | 'includeDesignations' | 'includeDefinition' | 'excludeNotForUI' | 'excludePostCoordinated'
+  | 'membershipOnly' | 'displayWarning' | 'inferSystem' | 'versionsMatch' | 'diagnostics';
+
+/** Single-valued boolean parameters: the parameter name and the field it sets (`true` is the only true value). */
+const FLAG_PARAMS: Readonly<Record<string, FlagField>> = {
+  includeDesignations: 'includeDesignations',
+  includeDefinition: 'includeDefinition',
+  activeOnly: 'activeOnly',
+  excludeNested: 'excludeNested',
+  excludeNotForUI: 'excludeNotForUI',
+  excludePostCoordinated: 'excludePostCoordinated',
+  'lenient-display-validation': 'displayWarning',
+  'valueset-membership-only': 'membershipOnly',
+  versionsMatch: 'versionsMatch',
+  inferSystem: 'inferSystem',
+  diagnostics: 'diagnostics',
+};
+
+/** How one parameter (from the request, or a value set's embedded parameters) changes TxParams. */
+type Decoder = (params: TxParams, name: string, text: string | undefined, overwrite: boolean) => void;
+
+/** The other parameters, each with its own rule. */
+const OTHER_DECODERS: Readonly<Record<string, Decoder>> = {
+  designation: (p, _name, text) => {
+    if (text !== undefined) p.designations.push(text);
+  },
+  property: (p, _name, text) => {
+    if (text !== undefined && !p.properties.includes(text)) p.properties.push(text);
+  },
+  useSupplement: (p, _name, text) => {
+    if (text !== undefined) p.supplements.add(text);
+  },
+  displayLanguage: (p, name, text, overwrite) => {
+    if (!p.claim(name, overwrite) || text === undefined) return;
+    const langs = parseAcceptLanguage(text);
+    if (langs === undefined || text.trim() === '-') {
+      throw txError(400, {
+        severity: 'error',
+        code: 'processing',
+        messageId: 'INVALID_DISPLAY_NAME',
+        txCode: 'invalid-display',
+        text: formatMessage('INVALID_DISPLAY_NAME', [text]),
+      });
+    }
+    p.displayLanguages = langs;
+  },
+  abstract: (p, name, text, overwrite) => {
+    if ((text === 'true' || text === 'false') && p.claim(name, overwrite)) p.abstractOk = text === 'true';
+  },
+  filter: (p, name, text, overwrite) => {
+    if (p.claim(name, overwrite)) p.filter = text;
+  },
+  count: decodePaging,
+  offset: decodePaging,
+  limit: (p, name, text, overwrite) => {
+    if (p.claim(name, overwrite)) p.limit = toInt(text);
+  },
+};
+
+function decodePaging(p: TxParams, name: string, text: string | undefined, overwrite: boolean): void {
+  if (!p.claim(name, overwrite)) return;
+  const n = toInt(text);
+  // -1 means "not given" inside: a client's negative value must not silently mean "everything".
+  if (overwrite && text !== undefined && (n < 0 || String(n) !== text.replace(/^\+/, ''))) {
+    throw badRequest(`Parameter ${name} must be a non-negative integer, got ${shown(text)}`, { expression: name });
+  }
+  if (name === 'count') p.count = n;
+  else p.offset = n;
+}
+
+/** One decoder per parameter name: the one list of the terminology parameters TxParams reads. */
+const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
+  ...Object.entries(VERSION_PARAMS).map(([name, rule]): [string, Decoder] => [
+    name,
+    (p, _name, text) => {
+      const bar = text === undefined ? -1 : text.indexOf('|');
+      if (text === undefined || bar < 0) return;
+      p.versionRules.push({ system: text.substring(0, bar), version: text.substring(bar + 1), mode: rule.mode, valueSet: rule.valueSet, parameter: name });
+    },
+  ]),
+  ...Object.entries(FLAG_PARAMS).map(([name, field]): [string, Decoder] => [
+    name,
+    (p, _name, text, overwrite) => {
+      if (p.claim(name, overwrite)) p[field] = text === 'true';
+    },
+  ]),
+  ...Object.entries(OTHER_DECODERS),
+]);
+
+/**
+ * The names of the terminology parameters TxParams decodes (each must be an input of some terminology
+ * OperationDefinition, or a value set's embedded parameter; a test keeps the two in step).
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+export const TX_PARAMETER_NAMES: readonly string[] = [...DECODERS.keys()];
 
 /**
  * The parsed terminology parameters of one request.
@@ -120,109 +211,18 @@ export class TxParams {
     if (http !== undefined && !http.isEmpty) p.httpLanguages = http;
     for (const param of parameters.parameter ?? []) {
       // Other names (system, code, url …) are not terminology parameters: seeing them does nothing.
-      if (SEEN_NAMES.has(param.name)) p.see(param.name, param, true);
+      DECODERS.get(param.name)?.(p, param.name, primitiveOf(param), true);
     }
     return p;
   }
 
-  /** Sees one parameter; `overwrite` false for a value set's embedded parameters. */
+  /** Sees one parameter; `overwrite` false for a value set's embedded parameters. Unknown names do nothing. */
   see(name: string, value: ParametersParameter | Record<string, unknown>, overwrite: boolean): void {
-    const text = primitiveOf(value);
-    const bool = text === 'true';
-    const vr = VERSION_PARAMS[name];
-    if (vr !== undefined) {
-      if (text === undefined) return;
-      const bar = text.indexOf('|');
-      if (bar < 0) return;
-      this.versionRules.push({ system: text.substring(0, bar), version: text.substring(bar + 1), mode: vr.mode, valueSet: vr.valueSet, parameter: name });
-      return;
-    }
-    switch (name) {
-      case 'designation':
-        if (text !== undefined) this.designations.push(text);
-        break;
-      case 'property':
-        if (text !== undefined && !this.properties.includes(text)) this.properties.push(text);
-        break;
-      case 'useSupplement':
-        if (text !== undefined) this.supplements.add(text);
-        break;
-      case 'displayLanguage':
-        if (this.claim(name, overwrite) && text !== undefined) {
-          const langs = parseAcceptLanguage(text);
-          if (langs === undefined || text.trim() === '-') {
-            throw txError(400, {
-              severity: 'error',
-              code: 'processing',
-              messageId: 'INVALID_DISPLAY_NAME',
-              txCode: 'invalid-display',
-              text: formatMessage('INVALID_DISPLAY_NAME', [text]),
-            });
-          }
-          this.displayLanguages = langs;
-        }
-        break;
-      case 'includeDesignations':
-        if (this.claim(name, overwrite)) this.includeDesignations = bool;
-        break;
-      case 'includeDefinition':
-        if (this.claim(name, overwrite)) this.includeDefinition = bool;
-        break;
-      case 'activeOnly':
-        if (this.claim(name, overwrite)) this.activeOnly = bool;
-        break;
-      case 'excludeNested':
-        if (this.claim(name, overwrite)) this.excludeNested = bool;
-        break;
-      case 'excludeNotForUI':
-        if (this.claim(name, overwrite)) this.excludeNotForUI = bool;
-        break;
-      case 'excludePostCoordinated':
-        if (this.claim(name, overwrite)) this.excludePostCoordinated = bool;
-        break;
-      case 'lenient-display-validation':
-        if (this.claim(name, overwrite)) this.displayWarning = bool;
-        break;
-      case 'valueset-membership-only':
-        if (this.claim(name, overwrite)) this.membershipOnly = bool;
-        break;
-      case 'versionsMatch':
-        if (this.claim(name, overwrite)) this.versionsMatch = bool;
-        break;
-      case 'inferSystem':
-        if (this.claim(name, overwrite)) this.inferSystem = bool;
-        break;
-      case 'diagnostics':
-        if (this.claim(name, overwrite)) this.diagnostics = bool;
-        break;
-      case 'abstract':
-        if ((text === 'true' || text === 'false') && this.claim(name, overwrite)) this.abstractOk = bool;
-        break;
-      case 'filter':
-        if (this.claim(name, overwrite)) this.filter = text;
-        break;
-      case 'count':
-      case 'offset': {
-        if (!this.claim(name, overwrite)) break;
-        const n = toInt(text);
-        // -1 means "not given" inside: a client's negative value must not silently mean "everything".
-        if (overwrite && text !== undefined && (n < 0 || String(n) !== text.replace(/^\+/, ''))) {
-          throw badRequest(`Parameter ${name} must be a non-negative integer, got ${shown(text)}`, { expression: name });
-        }
-        if (name === 'count') this.count = n;
-        else this.offset = n;
-        break;
-      }
-      case 'limit':
-        if (this.claim(name, overwrite)) this.limit = toInt(text);
-        break;
-      default:
-        break;
-    }
+    DECODERS.get(name)?.(this, name, primitiveOf(value), overwrite);
   }
 
   /** Marks a single-valued parameter as set; false when it was set already and `overwrite` is false. */
-  private claim(key: string, overwrite: boolean): boolean {
+  claim(key: string, overwrite: boolean): boolean {
     if (!overwrite && this.seen.has(key)) return false;
     this.seen.add(key);
     return true;

@@ -4,7 +4,8 @@
  *
  * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
-import type { CodeableConcept, Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import type { CodeableConcept, Parameters, ParametersParameter, ValueSet } from '@medplum/fhirtypes';
+import { fhirError, type FhirError } from '../fhir/errors.ts';
 import type { IssueList } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
@@ -107,4 +108,9 @@ export function validationResult(f: ValidationFindings): Parameters {
   if (mode === 'codeableConcept') out.push({ name: 'codeableConcept', valueCodeableConcept: cc });
   if (!op.isEmpty) out.push({ name: 'issues', resource: op.toOperationOutcome() });
   return { resourceType: 'Parameters', parameter: out };
+}
+
+/** 422: a value set's compose names a code system or value set that was not resolved when it was prepared. */
+export function notEvaluable(vs: ValueSet, kind: 'code system' | 'value set', canonical: string): FhirError {
+  return fhirError(422, 'not-found', `The value set ${vs.url ?? vs.id ?? ''} cannot be evaluated: the ${kind} ${canonical} was not found`);
 }

@@ -20,7 +20,7 @@ import type { CodeSystemProvider } from './provider.ts';
 import { RegexSyntaxError } from '../lib/regex.ts';
 import { compareVersions, presentVersionList, versionIsMoreDetailed, versionMatches } from '../fhir/versions.ts';
 import { FhirError } from '../fhir/errors.ts';
-import { addToPath, msg, validationResult, type State } from './validate-code-result.ts';
+import { addToPath, msg, notEvaluable, validationResult, type State } from './validate-code-result.ts';
 
 const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const EXT_VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
@@ -76,7 +76,7 @@ export class ValueSetChecker {
     return this.ctx.params;
   }
 
-  private get vurlOrMsg(): string {
+  private get valueSetNameForMessages(): string {
     return this.vs.url === undefined ? '(unidentified)' : vurl(this.vs);
   }
 
@@ -298,21 +298,21 @@ export class ValueSetChecker {
   private determineSystem(code: string, systems: Set<string>): string {
     const compose = this.vs.compose;
     let needExpansion = false;
-    for (const inc of [...(compose?.include ?? []), ...(compose?.exclude ?? [])]) {
-      if (inc.valueSet !== undefined || inc.system === undefined) needExpansion = true;
+    for (const includeRule of [...(compose?.include ?? []), ...(compose?.exclude ?? [])]) {
+      if (includeRule.valueSet !== undefined || includeRule.system === undefined) needExpansion = true;
     }
     if ((compose?.exclude ?? []).some((e) => e.filter !== undefined)) needExpansion = true;
     if (!needExpansion) {
       let result = '';
-      for (const inc of compose?.include ?? []) {
-        const cs = this.findProvider(inc.system as string, undefined);
+      for (const includeRule of compose?.include ?? []) {
+        const cs = this.findProvider(includeRule.system as string, undefined);
         if (cs === undefined) return '';
-        const found = inc.concept !== undefined ? inc.concept.some((c) => c.code === code) : cs.locate(code) >= 0;
+        const found = includeRule.concept !== undefined ? includeRule.concept.some((c) => c.code === code) : cs.locate(code) >= 0;
         if (found) {
-          systems.add(inc.system as string);
-          if (result === '') result = inc.system as string;
-          else if (result !== inc.system) {
-            if (inc.filter !== undefined) needExpansion = true;
+          systems.add(includeRule.system as string);
+          if (result === '') result = includeRule.system as string;
+          else if (result !== includeRule.system) {
+            if (includeRule.filter !== undefined) needExpansion = true;
             else return '';
           }
         }
@@ -352,7 +352,7 @@ export class ValueSetChecker {
 
   private useThisVersion(cc: ValueSetComposeInclude, version: string | undefined): boolean {
     if (version === undefined || version === '' || cc.version === version) return true;
-    return !(this.vs.compose?.include ?? []).some((inc) => inc.version === version);
+    return !(this.vs.compose?.include ?? []).some((includeRule) => includeRule.version === version);
   }
 
   /** Checks one code against this value set; true / false, or undefined when its system is unknown. */
@@ -373,10 +373,10 @@ export class ValueSetChecker {
         let id: MessageId;
         if (systems.size > 1) {
           id = 'Unable_to_resolve_system__value_set_has_multiple_matches';
-          t = msg(id, code, this.vurlOrMsg, `[${[...systems].sort().join(', ')}]`);
+          t = msg(id, code, this.valueSetNameForMessages, `[${[...systems].sort().join(', ')}]`);
         } else {
           id = 'UNABLE_TO_INFER_CODESYSTEM';
-          t = msg(id, code, this.vurlOrMsg);
+          t = msg(id, code, this.valueSetNameForMessages);
         }
         st.messages.push(t);
         op.add({ severity: 'error', code: 'not-found', messageId: id, txCode: 'cannot-infer', path: 'code', text: t });
@@ -390,13 +390,13 @@ export class ValueSetChecker {
       let result: boolean | undefined = false;
       let determinedVersion: string | undefined;
       if (version === undefined || version === '') {
-        const vset = new Set((compose.include ?? []).filter((inc) => inc.system === system && inc.version !== undefined).map((inc) => inc.version as string));
+        const vset = new Set((compose.include ?? []).filter((includeRule) => includeRule.system === system && includeRule.version !== undefined).map((includeRule) => includeRule.version as string));
         if (vset.size > 1) determinedVersion = this.pickApplicableVersion(vset, system, code, display);
       }
       const includes = [...(compose.include ?? [])];
       includes.sort((a, b) => (a.system === b.system && a.version !== undefined && b.version !== undefined ? -compareVersions(a.version, b.version) : 0));
       for (const cc of includes) {
-        this.ctx.checkDeadline(this.vurlOrMsg);
+        this.ctx.checkDeadline(this.valueSetNameForMessages);
         if (cc.system === undefined) {
           result = true;
         } else if (cc.system === system && (determinedVersion === undefined || cc.version === determinedVersion) && this.useThisVersion(cc, version)) {
@@ -436,7 +436,7 @@ export class ValueSetChecker {
             excluded = true;
           } else {
             const cs = this.findProvider(cc.system, cc.version);
-            if (cs === undefined) throw new Error(`No Match for ${cc.system}|${cc.version ?? ''}`);
+            if (cs === undefined) throw notEvaluable(this.vs, 'code system', `${cc.system}|${cc.version ?? ''}`);
             this.checkCanonicalStatus(op, 'CodeSystem', cs, this.vs);
             st.contentMode = cs.content;
             excluded = cs.url === system && this.checkConceptSet(path, 'not in', cs, cc, code, displays, op, st);
@@ -503,7 +503,7 @@ export class ValueSetChecker {
     const v = this.ctx.determineVersion(url, version, true);
     const key = v !== undefined ? `${url}|${v}` : url;
     const checker = this.others.get(key);
-    if (checker === undefined) throw new Error(`No Match for ${key}`);
+    if (checker === undefined) throw notEvaluable(this.vs, 'value set', key);
     return checker;
   }
 
@@ -771,7 +771,7 @@ export class ValueSetChecker {
       if (c.display !== undefined) ccs = `${ccs} ('${c.display}')`;
       codelist = codelist === '' ? `'${ccs}'` : `${codelist}, '${ccs}'`;
       if (v === false && !this.internallyDefined && mode === 'codeableConcept') {
-        const m = msg('None_of_the_provided_codes_are_in_the_value_set_one', '', this.vurlOrMsg, `'${ccs}'`);
+        const m = msg('None_of_the_provided_codes_are_in_the_value_set_one', '', this.valueSetNameForMessages, `'${ccs}'`);
         op.add({ severity: 'information', code: 'code-invalid', messageId: 'None_of_the_provided_codes_are_in_the_value_set_one', txCode: 'this-code-not-in-vs', path: `${issuePath}.coding[${i}].code`, text: m });
         if (st.cause === 'null') st.cause = 'unknown';
       }
@@ -820,7 +820,7 @@ export class ValueSetChecker {
               // The reference server's wording of this case changed over time and the suite records both: the
               // quoted form when a code + system was checked against a value set whose own code systems are known,
               // the older unquoted form otherwise (a Coding, or a value set of unknown systems).
-              const vsSystemsKnown = (this.vs.compose?.include ?? []).some((inc) => inc.system !== undefined && this.findProvider(inc.system, undefined) !== undefined);
+              const vsSystemsKnown = (this.vs.compose?.include ?? []).some((includeRule) => includeRule.system !== undefined && this.findProvider(includeRule.system, undefined) !== undefined);
               const quoted = !isAbsolute(ws) || st.unknownSystems.has(ws) || (mode === 'code' && vsSystemsKnown);
               m = quoted ? msg('UNKNOWN_CODESYSTEM', ws) : msg('UNKNOWN_CODESYSTEM_UNQUOTED', ws);
               if (!st.unknownSystems.has(ws)) {
@@ -914,10 +914,10 @@ export class ValueSetChecker {
       let m: string;
       if (mode === 'codeableConcept') {
         id = 'TX_GENERAL_CC_ERROR_MESSAGE';
-        m = msg(id, this.vurlOrMsg);
+        m = msg(id, this.valueSetNameForMessages);
       } else {
         id = 'None_of_the_provided_codes_are_in_the_value_set_one';
-        m = msg(id, '', this.vurlOrMsg, codelist);
+        m = msg(id, '', this.valueSetNameForMessages, codelist);
       }
       let path: string | undefined;
       if (mode === 'codeableConcept') path = undefined;
@@ -933,9 +933,9 @@ export class ValueSetChecker {
 
   private findVsVersionForSystem(system: string | undefined): string | undefined {
     let best: string | undefined;
-    for (const inc of this.vs.compose?.include ?? []) {
-      if (inc.system === system && inc.version !== undefined) {
-        if (best === undefined || compareVersions(inc.version, best) > 0) best = inc.version;
+    for (const includeRule of this.vs.compose?.include ?? []) {
+      if (includeRule.system === system && includeRule.version !== undefined) {
+        if (best === undefined || compareVersions(includeRule.version, best) > 0) best = includeRule.version;
       }
     }
     return best;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { pgTestsEnabled, startTestPostgres, type TestPostgres } from '../store/pg-server.ts';
@@ -72,5 +73,33 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await pgServer?.destroy();
       if (options.dataDir === undefined) rmSync(tempDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Starts a test server for the enclosing file or `describe` (beforeAll) and stops it after (afterAll). The
+ * returned handle reads the running server, so it is usable inside tests and later hooks, not at the top
+ * level of the file.
+ */
+export function useTestServer(options: TestServerOptions = {}): TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer(options);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const running = (): TestServer => {
+    if (current === undefined) throw new Error('useTestServer: the server starts in beforeAll; read it inside a test or hook');
+    return current;
+  };
+  return {
+    get server() { return running().server; },
+    get url() { return running().url; },
+    get base() { return running().base; },
+    get publicBaseUrl() { return running().publicBaseUrl; },
+    get repository() { return running().repository; },
+    get contentReport() { return running().contentReport; },
+    close: () => running().close(),
   };
 }

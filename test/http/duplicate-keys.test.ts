@@ -5,19 +5,11 @@
  * @see https://hl7.org/fhir/R4/json.html
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkJsonShape } from '../../src/http/body.ts';
-import { TEST_WRITE_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { TEST_WRITE_TOKEN, useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 describe('duplicate JSON keys', () => {
   it('refuses a write with a repeated key, naming it, and stores nothing', async () => {

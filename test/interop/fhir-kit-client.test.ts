@@ -10,6 +10,7 @@ import { Client, type FhirResource } from 'fhir-kit-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
+import { failureWith } from '../helpers/failure.ts';
 import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -36,16 +37,11 @@ interface KitError {
 }
 
 /** Runs `call`, expects it to fail, and returns the status and OperationOutcome the client exposes. */
-async function failure(call: () => Promise<unknown>): Promise<{ status: number; outcome: OperationOutcome }> {
-  try {
-    await call();
-  } catch (err) {
-    const response = (err as KitError).response;
-    expect(response).toBeDefined();
-    return { status: response?.status as number, outcome: response?.data as OperationOutcome };
-  }
-  throw new Error('the call was expected to fail');
-}
+const failure = failureWith((err) => {
+  const response = (err as KitError).response;
+  expect(response).toBeDefined();
+  return { status: response?.status as number, outcome: response?.data as OperationOutcome };
+});
 
 const as = <T>(resource: FhirResource): T => resource as unknown as T;
 

@@ -12,6 +12,7 @@ import smart from 'fhirclient/lib/entry/node.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
+import { failureWith } from '../helpers/failure.ts';
 import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -40,16 +41,11 @@ interface HttpErrorLike {
   readonly message: string;
 }
 
-async function failure(call: () => Promise<unknown>): Promise<{ status: number; outcome: OperationOutcome }> {
-  try {
-    await call();
-  } catch (err) {
-    const { status, message } = err as HttpErrorLike;
-    const json = message.slice(message.indexOf('{'));
-    return { status, outcome: JSON.parse(json) as OperationOutcome };
-  }
-  throw new Error('the call was expected to fail');
-}
+const failure = failureWith((err) => {
+  const { status, message } = err as HttpErrorLike;
+  const json = message.slice(message.indexOf('{'));
+  return { status, outcome: JSON.parse(json) as OperationOutcome };
+});
 
 const activityIds = (): string[] =>
   contentResources()

@@ -7,21 +7,14 @@
  * @see https://www.medplum.com/docs/sdk/core.medplumclient
  */
 import { MedplumClient, OperationOutcomeError } from '@medplum/core';
-import type { ActivityDefinition, Bundle, CapabilityStatement, Library, OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDefinition, Bundle, CapabilityStatement, Library } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { failureWith } from '../helpers/failure.ts';
+import { TEST_WRITE_TOKEN, useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
 
 function medplum(token?: string): MedplumClient {
   const client = new MedplumClient({
@@ -34,15 +27,10 @@ function medplum(token?: string): MedplumClient {
   return client;
 }
 
-async function failure(call: () => Promise<unknown>): Promise<OperationOutcome> {
-  try {
-    await call();
-  } catch (err) {
-    expect(err).toBeInstanceOf(OperationOutcomeError);
-    return (err as OperationOutcomeError).outcome;
-  }
-  throw new Error('the call was expected to fail');
-}
+const failure = failureWith((err) => {
+  expect(err).toBeInstanceOf(OperationOutcomeError);
+  return (err as OperationOutcomeError).outcome;
+});
 
 const activityIds = (): string[] =>
   contentResources()

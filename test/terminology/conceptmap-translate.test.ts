@@ -34,6 +34,6 @@ describe('ConceptMap/$translate', () => {
     expect(out(p, 'result')).toBe(false);
     const none = conceptMapTranslate(request([{ name: 'url', valueUri: MAP }, { name: 'system', valueUri: LESION }, { name: 'code', valueCode: 'icc' }]), services());
     expect(out(none, 'result')).toBe(false);
-    expect(out(none, 'message')).toBeDefined();
+    expect(out(none, 'message')).toBe(`No translations found for code 'icc' in system '${LESION}'`);
   });
 });

@@ -5,7 +5,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOutcome, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
-import { isFhirError } from '../../src/fhir/errors.ts';
 import type { TerminologyOperationServices } from '../../src/operations/terminology/services.ts';
 import type { OperationRequest } from '../../src/operations/types.ts';
 import { MemoryResources } from '../../src/terminology/resources.ts';
@@ -58,15 +57,7 @@ export function out(p: Parameters, name: string): unknown {
 }
 
 /** Runs a handler expecting a FhirError; returns its status and outcome. */
-export async function failure(fn: () => unknown): Promise<{ status: number; outcome: OperationOutcome }> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isFhirError(e)) return { status: e.status, outcome: e.outcome };
-    throw e;
-  }
-  throw new Error('expected a FhirError');
-}
+export { failure } from '../helpers/failure.ts';
 
 /** The issue texts of an OperationOutcome. */
 export function texts(oo: OperationOutcome | undefined): string[] {

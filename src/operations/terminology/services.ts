@@ -126,7 +126,7 @@ function checkInlineShapes(parameters: Parameters): void {
  */
 export function createTxContext(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): TxContext {
   checkInlineShapes(parameters);
-  const txp = TxParams.fromRequest(parameters, request.headers['accept-language']);
+  const txParams = TxParams.fromRequest(parameters, request.headers['accept-language']);
   const layers: TerminologyResources[] = [];
   if (hasTerminologyResource(parameters)) {
     const local = txResources(parameters);
@@ -137,5 +137,5 @@ export function createTxContext(request: OperationRequest, services: Terminology
   if (core !== null) layers.push(core);
   const threshold = Number.parseInt(request.headers['x-too-costly-threshold'] ?? '', 10);
   const maxExpansionSize = Number.isFinite(threshold) && threshold > 0 ? threshold : (services.terminology.maxExpansionSize ?? MAX_EXPANSION_SIZE);
-  return new TxContext({ layers, params: txp, deadline: services.deadline, maxExpansionSize });
+  return new TxContext({ layers, params: txParams, deadline: services.deadline, maxExpansionSize });
 }

@@ -1,0 +1,107 @@
+/**
+ * Structural check (issue 14): no file in `src/` over 400 lines and no function over 80. The files and
+ * functions that were already over when the check was added are listed with their size then as a ceiling:
+ * they may shrink (and must leave the list once under the limit) but not grow, and nothing new may join.
+ * Sizes are counted in source lines (a function from its first line to its closing brace).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FILE_LIMIT = 400;
+const FUNCTION_LIMIT = 80;
+
+/** Over the limit when the check was added (2026-12-07): `file` or `file#function` → lines then. */
+const CEILINGS: Readonly<Record<string, number>> = {
+  'src/lib/regex.ts': 466,
+  'src/terminology/expand.ts': 829,
+  'src/terminology/validate-code.ts': 1022,
+  'src/app.ts#createApp': 106,
+  'src/http/fhir-router.ts#createFhirRouter': 189,
+  'src/http/fhir-router.ts#dispatch': 83,
+  'src/rest/bundle-interaction.ts#transaction': 82,
+  'src/search/query.ts#parseSearchQuery': 112,
+  'src/server.ts#startServer': 111,
+  'src/store/pg-changes.ts#followChanges': 87,
+  'src/terminology/codesystem-index.ts#constructor': 141,
+  'src/terminology/expand.ts#expand': 105,
+  'src/terminology/expand.ts#includeCodes': 107,
+  'src/terminology/fhir-provider.ts#filter': 91,
+  'src/terminology/validate-code.ts#prepare': 100,
+  'src/terminology/validate-code.ts#check': 123,
+  'src/terminology/validate-code.ts#checkConceptSet': 132,
+  'src/terminology/validate-code.ts#checkCodeableConcept': 220,
+  'src/validation/binding-check.ts#createBindingCheck': 137,
+  'src/validation/binding-codes.ts#createBindingCodes': 84,
+  'src/validation/element-rules-check.ts#createElementRulesCheck': 149,
+  'src/validation/reference-check.ts#createReferenceCheck': 134,
+  'src/validation/validator.ts#createValidator': 175,
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function functionName(node: ts.SignatureDeclaration): string {
+  if (ts.isConstructorDeclaration(node)) return 'constructor';
+  const name = node.name?.getText();
+  if (name !== undefined) return name;
+  const parent = node.parent;
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) return parent.name.getText();
+  return '<anonymous>';
+}
+
+/** Every file and function over its limit, with its size in lines. */
+function oversized(): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const path of sourceFiles(join(ROOT, 'src'))) {
+    const file = relative(ROOT, path).split('\\').join('/');
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n').length;
+    if (lines > FILE_LIMIT) found.set(file, lines);
+    const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+        const first = source.getLineAndCharacterOfPosition(node.getStart()).line;
+        const last = source.getLineAndCharacterOfPosition(node.end).line;
+        const size = last - first + 1;
+        if (size > FUNCTION_LIMIT) {
+          const key = `${file}#${functionName(node)}`;
+          found.set(key, Math.max(size, found.get(key) ?? 0));
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
+
+describe(`code size: files up to ${FILE_LIMIT} lines, functions up to ${FUNCTION_LIMIT}`, () => {
+  const found = oversized();
+
+  it('nothing new is over the limit', () => {
+    const fresh = [...found].filter(([key]) => CEILINGS[key] === undefined).map(([key, n]) => `${key}: ${n} lines`);
+    expect(fresh).toEqual([]);
+  });
+
+  it('what was over the limit has not grown', () => {
+    const grown = [...found].filter(([key, n]) => CEILINGS[key] !== undefined && n > CEILINGS[key]).map(([key, n]) => `${key}: ${n} > ${CEILINGS[key]}`);
+    expect(grown).toEqual([]);
+  });
+
+  it('an entry leaves the list once under the limit (the list stays true)', () => {
+    const stale = Object.keys(CEILINGS).filter((key) => !found.has(key));
+    expect(stale).toEqual([]);
+  });
+
+  it('measures what it claims: this check sees a known large function', () => {
+    expect(found.get('src/terminology/validate-code.ts#checkCodeableConcept')).toBeGreaterThan(FUNCTION_LIMIT);
+  });
+});
