@@ -87,8 +87,11 @@ function expressionsIn(value: unknown, out: Expression[]): Expression[] {
     for (const item of value) expressionsIn(item, out);
   } else if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
-    if (typeof record.language === 'string' && typeof record.expression === 'string') out.push(record as unknown as Expression);
-    else for (const child of Object.values(record)) expressionsIn(child, out);
+    if (typeof record.language === 'string' && typeof record.expression === 'string') {
+      out.push(record as unknown as Expression);
+      // Its cqf-alternativeExpression (the FHIRPath form of a CQL condition) is an Expression too.
+      expressionsIn(record.extension, out);
+    } else for (const child of Object.values(record)) expressionsIn(child, out);
   }
   return out;
 }

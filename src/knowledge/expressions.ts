@@ -17,6 +17,33 @@ import { compileFhirPath, evaluateFhirPath, fhirPathErrorMessage } from './fhirp
 export const FHIRPATH_LANGUAGE = 'text/fhirpath';
 
 /**
+ * CQL named by its definition in the artifact's library (the condition language CPG content uses).
+ * @see https://hl7.org/fhir/R5/valueset-expression-language.html
+ */
+export const CQL_IDENTIFIER_LANGUAGE = 'text/cql-identifier';
+
+/**
+ * The extension giving an Expression an equivalent form in another language.
+ * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-alternativeExpression.html
+ */
+export const ALTERNATIVE_EXPRESSION_URL = 'http://hl7.org/fhir/StructureDefinition/cqf-alternativeExpression';
+
+/**
+ * The FHIRPath form of an Expression: the Expression itself when it is FHIRPath, else its
+ * `cqf-alternativeExpression` in FHIRPath (how content pairs a CQL definition, which other engines run, with the
+ * FHIRPath this engine evaluates); undefined when it has neither.
+ * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-alternativeExpression.html
+ */
+export function fhirPathForm(expression: Expression | undefined): Expression | undefined {
+  if (expression === undefined) return undefined;
+  if (expression.language === FHIRPATH_LANGUAGE) return expression;
+  for (const extension of expression.extension ?? []) {
+    if (extension.url === ALTERNATIVE_EXPRESSION_URL && extension.valueExpression?.language === FHIRPATH_LANGUAGE) return extension.valueExpression;
+  }
+  return undefined;
+}
+
+/**
  * Where an expression sits, for error messages.
  * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
@@ -61,13 +88,18 @@ export function expressionError(site: ExpressionSite, text: string | undefined, 
  */
 export function fhirPathText(expression: Expression | undefined, site: ExpressionSite): string {
   if (expression === undefined) throw expressionError(site, undefined, 'the element has no expression');
-  if (expression.language !== FHIRPATH_LANGUAGE) {
-    throw expressionError(site, expression.expression, `language "${String(expression.language)}" is not supported; only ${FHIRPATH_LANGUAGE} is`);
+  const form = fhirPathForm(expression);
+  if (form === undefined) {
+    throw expressionError(
+      site,
+      expression.expression,
+      `language "${String(expression.language)}" is not supported and the Expression has no ${FHIRPATH_LANGUAGE} alternative (${ALTERNATIVE_EXPRESSION_URL}); this engine evaluates ${FHIRPATH_LANGUAGE} only`,
+    );
   }
-  if (typeof expression.expression !== 'string' || expression.expression.trim() === '') {
+  if (typeof form.expression !== 'string' || form.expression.trim() === '') {
     throw expressionError(site, undefined, 'the Expression has no expression text (references to libraries are not supported)');
   }
-  return expression.expression;
+  return form.expression;
 }
 
 /**
@@ -92,7 +124,7 @@ export function evaluateCondition(expression: Expression | undefined, site: Expr
   const result = evaluateExpression(expression, site, scope);
   if (result.length === 0) return false;
   if (result.length === 1 && typeof result[0].value === 'boolean') return result[0].value;
-  const text = expression?.expression;
+  const text = fhirPathForm(expression)?.expression;
   if (result.length > 1) throw expressionError(site, text, `it must return one boolean, but returned ${result.length} items`);
   throw expressionError(site, text, `it must return a boolean, but returned a ${result[0].type}`);
 }

@@ -1,7 +1,7 @@
 /**
  * The server's FHIRPath functions, swapped into parsed `@medplum/core` expression trees: `memberOf()` (which
- * medplum lacks), `matches()` on a linear-time matcher, and `replaceMatches()` refused (it would run on a
- * backtracking engine); names navigate through `LeanSymbolAtom` (same results, less searching). Everything
+ * medplum lacks), `resolve()` into the `$apply` data (medplum's returns a stub), `matches()` on a linear-time
+ * matcher, and `replaceMatches()` refused (it would run on a backtracking engine); names navigate through `LeanSymbolAtom` (same results, less searching). Everything
  * else stays medplum's.
  *
  * @see https://hl7.org/fhir/R4/fhirpath.html#functions
@@ -10,6 +10,7 @@
 import { FunctionAtom, SymbolAtom, type Atom } from '@medplum/core';
 import { LinearMatchesAtom, RefusedFunctionAtom } from './fhirpath-matches.ts';
 import { isAtom, MemberOfAtom } from './fhirpath-memberof.ts';
+import { ResolveAtom } from './fhirpath-resolve.ts';
 import { LeanSymbolAtom } from './fhirpath-symbol.ts';
 
 function replacement(name: string, args: readonly Atom[]): Atom | undefined {
@@ -18,6 +19,8 @@ function replacement(name: string, args: readonly Atom[]): Atom | undefined {
       return new MemberOfAtom(args);
     case 'matches':
       return new LinearMatchesAtom(args);
+    case 'resolve':
+      return new ResolveAtom(args);
     case 'replaceMatches':
       return new RefusedFunctionAtom(name, 'its regular expressions would run on a backtracking engine', args);
     default:

@@ -20,6 +20,8 @@ import type {
   ActivityDefinition,
   CarePlan,
   Goal,
+  OperationOutcome,
+  OperationOutcomeIssue,
   PlanDefinition,
   PlanDefinitionAction,
   Reference,
@@ -27,7 +29,7 @@ import type {
   RequestGroupAction,
   Resource,
 } from '@medplum/fhirtypes';
-import { tooCostly, unprocessable } from '../fhir/errors.ts';
+import { isFhirError, tooCostly, unprocessable } from '../fhir/errors.ts';
 import { applyActivity } from './activitydefinition-apply.ts';
 import { artifactLabel, checkDeadline, createApplyEnvironment, type ApplyEnvironment, type ApplyOptions } from './apply-environment.ts';
 import type { ApplyInput } from './apply-input.ts';
@@ -52,7 +54,15 @@ interface ApplyState {
   /** Canonicals (or labels) of the PlanDefinitions being applied, outermost first. */
   readonly planStack: string[];
   readonly counter: { actions: number };
+  /** Issues found while applying that did not stop it (conditions that could not be evaluated). */
+  readonly messages: OperationOutcomeIssue[];
 }
+
+/**
+ * The extension pointing a result at the OperationOutcome of the messages its processing produced.
+ * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-messages.html
+ */
+export const MESSAGES_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/cqf-messages';
 
 /** One PlanDefinition being applied. */
 interface PlanScope {
@@ -196,16 +206,34 @@ function applyDefinition(action: PlanDefinitionAction, location: string, scope: 
   return { reference: contain(state, requestGroup, `RequestGroup-${actionKey}`), title: nested.title, dynamicValuesApplied: false };
 }
 
+/**
+ * True when every applicability condition of the action holds. A condition that cannot be evaluated counts as
+ * not met and is reported in the result's messages (the CPG convention: the apply goes on, the issue is in
+ * the output) rather than failing the whole apply.
+ */
+function applicable(action: PlanDefinitionAction, location: string, scope: PlanScope, state: ApplyState): boolean {
+  for (const [index, condition] of (action.condition ?? []).entries()) {
+    if (condition.kind !== 'applicability') continue;
+    const site: ExpressionSite = { artifact: scope.label, actionId: action.id, location: `${location}.condition[${index}]`, purpose: 'applicability condition' };
+    try {
+      if (!evaluateCondition(condition.expression, site, state.environment.scope)) return false;
+    } catch (err) {
+      if (!isFhirError(err) || err.status !== 422) throw err;
+      for (const issue of err.outcome.issue ?? []) {
+        state.messages.push({ ...issue, severity: 'error', diagnostics: 'The action was left out: its applicability condition could not be evaluated.' });
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
 function applyAction(action: PlanDefinitionAction, location: string, scope: PlanScope, state: ApplyState, depth: number): RequestGroupAction | undefined {
   if (Date.now() > state.environment.deadline) checkDeadline(state.environment, `applying action "${action.id ?? location}"`);
   state.counter.actions += 1;
   if (state.counter.actions > MAX_APPLIED_ACTIONS) throw tooCostly(`$apply stopped after ${MAX_APPLIED_ACTIONS} actions (MAX_APPLIED_ACTIONS)`);
 
-  for (const [index, condition] of (action.condition ?? []).entries()) {
-    if (condition.kind !== 'applicability') continue;
-    const site: ExpressionSite = { artifact: scope.label, actionId: action.id, location: `${location}.condition[${index}]`, purpose: 'applicability condition' };
-    if (!evaluateCondition(condition.expression, site, state.environment.scope)) return undefined;
-  }
+  if (!applicable(action, location, scope, state)) return undefined;
 
   if (action.definitionCanonical === undefined && action.definitionUri !== undefined) {
     throw actionError(scope, action, `definitionUri (${action.definitionUri}) is not supported; use definitionCanonical`, `${location}.definitionUri`);
@@ -336,6 +364,12 @@ function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): Reques
   }) as unknown as RequestGroup;
 }
 
+/** The OperationOutcome of the apply's messages, or undefined when there were none. */
+function messagesOutcome(state: ApplyState, ids: LocalIds): OperationOutcome | undefined {
+  if (state.messages.length === 0) return undefined;
+  return { resourceType: 'OperationOutcome', id: ids.allocate('messages'), issue: state.messages };
+}
+
 /**
  * `PlanDefinition/$apply` for one subject: a CarePlan holding, as contained resources, the RequestGroup, the
  * generated requests, nested RequestGroups, Goals and participant roles. Transient: nothing is stored.
@@ -355,13 +389,16 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
     goals: [],
     planStack: [],
     counter: { actions: 0 },
+    messages: [],
   };
   const requestGroupId = ids.allocate(`RequestGroup-${pd.id ?? 'plan'}`);
   const requestGroup = { ...applyPlan(pd, state, 0), id: requestGroupId };
   const canonical = canonicalOf(pd);
+  const messages = messagesOutcome(state, ids);
   const carePlan = compact({
     resourceType: 'CarePlan',
-    contained: [requestGroup, ...state.generated, ...state.goals, ...state.participants.resources()],
+    contained: [requestGroup, ...state.generated, ...state.goals, ...state.participants.resources(), ...(messages === undefined ? [] : [messages])],
+    extension: messages === undefined ? undefined : [{ url: MESSAGES_EXTENSION_URL, valueReference: { reference: `#${messages.id}` } }],
     instantiatesCanonical: canonical === undefined ? undefined : [canonical],
     status: 'draft',
     intent: 'proposal',

@@ -111,6 +111,14 @@ function definitionType(schemaPath: string): string | undefined {
   return /^#\/definitions\/([^/]+)\//.exec(schemaPath)?.[1];
 }
 
+/**
+ * Enumerations of the JSON schema that stand for extensible bindings, where the specification allows other
+ * codes: `Expression.language` (for example `text/cql-identifier`, which CPG content uses). Reported as warnings.
+ * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
+ */
+// ajv reports the path inside the definition; Expression is the only definition with an enumerated `language`.
+const EXTENSIBLE_ENUMS: ReadonlySet<string> = new Set(['#/properties/language/enum']);
+
 function describe(error: ErrorObject, value: unknown): { code: ValidationIssue['code']; text: string } {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -186,7 +194,15 @@ export function checkSchema(resource: unknown): ValidationIssue[] {
     if (error.keyword === 'additionalProperties') segments.push(String((error.params as Record<string, unknown>).additionalProperty));
     const value = valueAt(resource, segments);
     const { code, text } = describe(error, value);
-    issues.push(createIssue('schema', { severity: 'error', code, text, expression: expressionFromJsonPath(resource, segments) }));
+    const extensible = EXTENSIBLE_ENUMS.has(error.schemaPath);
+    issues.push(
+      createIssue('schema', {
+        severity: extensible ? 'warning' : 'error',
+        code,
+        text: extensible ? `${text} (an extensible binding: another code is allowed when none of these fits)` : text,
+        expression: expressionFromJsonPath(resource, segments),
+      }),
+    );
   }
   if (omitted > 0) issues.push(omittedIssue('schema', omitted));
   return issues;

@@ -11,6 +11,7 @@ import type {
   CodeSystem,
   CodeSystemConcept,
   Coding,
+  Library,
   PlanDefinition,
   PlanDefinitionAction,
   RelatedArtifact,
@@ -107,7 +108,7 @@ const FOCUS = { system: 'http://terminology.hl7.org/CodeSystem/usage-context-typ
 
 // ------------------------------------------------------------------------------------------------ the content
 
-type Canonical = (CodeSystem | ValueSet | ActivityDefinition | PlanDefinition) & { meta?: { profile?: string[] } };
+type Canonical = (CodeSystem | ValueSet | ActivityDefinition | PlanDefinition | Library) & { meta?: { profile?: string[] } };
 
 const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
 const files = readdirSync(CONTENT_DIR)
@@ -232,7 +233,7 @@ function proseStrings(value: unknown, inRxNormInclude = false): string[] {
     const obj = value as Record<string, unknown>;
     const rx = inRxNormInclude || obj.system === 'http://www.nlm.nih.gov/research/umls/rxnorm';
     return Object.entries(obj)
-      .filter(([key]) => !(rx && key === 'display'))
+      .filter(([key]) => !(rx && (key === 'display' || key === 'code')))
       .flatMap(([key, v]) => (key === 'text' ? [] : proseStrings(v, rx)));
   }
   return [];
@@ -356,38 +357,78 @@ describe('card section: Preparation', () => {
     }
   });
 
-  it('applies the blood-thinner review only when $apply data hold an active blood-thinner order or statement', () => {
+  it('reviews medications for every patient, and adds a specific review when the data show an anticoagulant or an antiplatelet', () => {
     const review = steps[1];
-    const bloodThinners = get<ValueSet>('ValueSet', 'blood-thinners');
-    expect(review.condition).toHaveLength(1);
-    const condition = review.condition?.[0];
-    expect(condition?.kind).toBe('applicability');
-    expect(condition?.expression?.language).toBe('text/fhirpath');
-    const expression = condition?.expression?.expression ?? '';
-    expect(expression).toContain('%data');
-    expect(expression).toContain('MedicationRequest');
-    expect(expression).toContain('MedicationStatement');
-    expect(expression).toContain("status = 'active'");
-    expect(expression).toContain(`memberOf('${bloodThinners.url}')`);
-    expect(condition?.expression?.description).toMatch(/memberOf/);
+    // Unconditional: the card's preparation applies to every patient.
+    expect(review.condition).toBeUndefined();
+    expect((review.action ?? []).map((a) => a.id)).toEqual(['anticoagulant-found', 'antiplatelet-found']);
+    for (const specific of review.action ?? []) {
+      expect(specific.priority).toBe('urgent');
+      expect(specific.condition).toHaveLength(1);
+      expect(specific.condition?.[0]?.kind).toBe('applicability');
+    }
   });
 
-  it('defines blood thinners by verified RxNorm anticoagulant codes, with their source recorded', () => {
-    const vs = get<ValueSet>('ValueSet', 'blood-thinners');
-    const include = vs.compose?.include ?? [];
-    expect(include).toHaveLength(1);
-    expect(include[0].system).toBe('http://www.nlm.nih.gov/research/umls/rxnorm');
-    const concepts = include[0].concept ?? [];
-    expect(concepts.length).toBeGreaterThan(50);
-    const anticoagulant =
-      /warfarin|heparin|enoxaparin|dalteparin|fondaparinux|apixaban|rivaroxaban|dabigatran|edoxaban|betrixaban|argatroban|bivalirudin|desirudin/;
-    for (const c of concepts) {
-      expect(c.code).toMatch(/^\d+$/);
-      expect(c.display).toMatch(anticoagulant);
+  it('states each specific review as CQL (text/cql-identifier into the plan Library) with a FHIRPath alternative encoding the same ValueSets and statuses', () => {
+    const plan = get<PlanDefinition>('PlanDefinition', 'liver-tumor-cryoablation');
+    const library = get<Library>('Library', 'medication-review-logic');
+    expect(plan.library).toEqual([library.url]);
+    const cql = Buffer.from(library.content?.find((c) => c.contentType === 'text/cql')?.data ?? '', 'base64').toString('utf8');
+    const statusesIn = (text: string, resource: string): string[] => {
+      // CQL: `[MedicationRequest] R where R.status in { 'active', 'on-hold' }`; FHIRPath: `$this is MedicationRequest and (status = 'active' or …)`.
+      const cqlMatch = new RegExp(`\\[${resource}\\][^{]*\\{([^}]*)\\}`).exec(text);
+      const fhirPathMatch = new RegExp(`\\$this is ${resource} and \\(?([^)]*)\\)`).exec(text);
+      const source = cqlMatch?.[1] ?? fhirPathMatch?.[1] ?? '';
+      return [...source.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]).sort();
+    };
+    for (const [actionId, definition, valueSet] of [
+      ['anticoagulant-found', 'Has Active Anticoagulant', 'anticoagulants'],
+      ['antiplatelet-found', 'Has Active Antiplatelet', 'antiplatelets'],
+    ] as const) {
+      const expression = action(actionId).condition?.[0]?.expression;
+      expect(expression?.language).toBe('text/cql-identifier');
+      expect(expression?.expression).toBe(definition);
+      expect(expression?.reference).toBe(library.url);
+      expect(cql).toContain(`define "${definition}":`);
+      const alternative = expression?.extension?.find((e) => e.url === 'http://hl7.org/fhir/StructureDefinition/cqf-alternativeExpression')?.valueExpression;
+      expect(alternative?.language).toBe('text/fhirpath');
+      const fhirPath = alternative?.expression ?? '';
+      const url = get<ValueSet>('ValueSet', valueSet).url as string;
+      expect(fhirPath).toContain(`memberOf('${url}')`);
+      expect(cql).toContain(`'${url}'`);
+      for (const resource of ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']) {
+        expect(statusesIn(fhirPath, resource), `${actionId} ${resource}`).toEqual(statusesIn(cql, resource));
+        expect(statusesIn(fhirPath, resource).length).toBeGreaterThan(0);
+      }
     }
-    expect(new Set(concepts.map((c) => c.code)).size).toBe(concepts.length);
-    expect(vs.description).toContain('2.16.840.1.113762.1.4.1248.22');
-    expect(vs.description).toContain('2.16.840.1.113883.3.117.1.7.1.200');
+  });
+
+  it('defines anticoagulants and antiplatelets by RxNorm codes whose displays name drugs of the class, with their sources recorded', () => {
+    const classes = {
+      anticoagulants: /warfarin|heparin|enoxaparin|dalteparin|fondaparinux|apixaban|rivaroxaban|dabigatran|edoxaban|betrixaban|argatroban|bivalirudin|desirudin/i,
+      antiplatelets: /aspirin|clopidogrel|ticagrelor|prasugrel|ticlopidine|dipyridamole|cilostazol/i,
+    };
+    for (const [id, pattern] of Object.entries(classes)) {
+      const vs = get<ValueSet>('ValueSet', id);
+      const include = vs.compose?.include ?? [];
+      expect(include).toHaveLength(1);
+      expect(include[0].system).toBe('http://www.nlm.nih.gov/research/umls/rxnorm');
+      const concepts = include[0].concept ?? [];
+      expect(concepts.length).toBeGreaterThan(50);
+      for (const c of concepts) {
+        expect(c.code).toMatch(/^\d+$/);
+        expect(c.display).toMatch(pattern);
+      }
+      expect(new Set(concepts.map((c) => c.code)).size).toBe(concepts.length);
+      expect(vs.description).toContain('2.16.840.1.113762.1.4.1110.62');
+      expect(vs.description).toContain('us-core-allergy-substance');
+      expect(vs.copyright).toMatch(/RxNorm.*VSAC/s);
+    }
+    expect(get<ValueSet>('ValueSet', 'anticoagulants').description).toContain('2.16.840.1.113762.1.4.1248.22');
+    expect(get<ValueSet>('ValueSet', 'blood-thinners').compose?.include.map((i) => i.valueSet?.[0])).toEqual([
+      get<ValueSet>('ValueSet', 'anticoagulants').url,
+      get<ValueSet>('ValueSet', 'antiplatelets').url,
+    ]);
   });
 });
 
@@ -622,6 +663,7 @@ describe('every resource', () => {
     ValueSet: 'http://hl7.org/fhir/StructureDefinition/shareablevalueset',
     ActivityDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableactivitydefinition',
     PlanDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableplandefinition',
+    Library: 'http://hl7.org/fhir/StructureDefinition/shareablelibrary',
   };
 
   it.each(files.map((f) => [f.name, f.resource] as const))('%s is CRMI shareable', (name, r) => {
@@ -634,7 +676,7 @@ describe('every resource', () => {
     expect(r.title?.trim()).toBeTruthy();
     expect(r.status).toBe('active');
     expect(r.experimental).toBe(false);
-    expect(r.date).toBe('2026-11-27');
+    expect(['2026-11-27', '2026-12-07']).toContain(r.date);
     expect(r.publisher).toBe('Liver Cryoablation FHIR Knowledge Project');
     expect(r.description?.trim()).toBeTruthy();
   });

@@ -1,6 +1,7 @@
 /**
  * Applicability conditions over %subject, %data (with memberOf) and the parameters; omitted actions and the
- * relations to them; nested PlanDefinitions; and the 4xx errors that name the action and the expression.
+ * relations to them; nested PlanDefinitions; conditions that cannot be evaluated (reported in the CarePlan, the
+ * CPG way); and the 4xx errors that name the action and the definition.
  */
 import type { Bundle, CarePlan, CodeableConcept, OperationOutcome, PlanDefinition, RequestGroup, RequestGroupAction, Resource, Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,14 @@ function actionIds(carePlan: CarePlan): string[] {
   };
   walk(requestGroupOf(carePlan).action);
   return ids;
+}
+
+/** The issues of the OperationOutcome the CarePlan's cqf-messages extension points at. */
+function messagesOf(carePlan: CarePlan): NonNullable<OperationOutcome['issue']> {
+  const reference = carePlan.extension?.find((e) => e.url === 'http://hl7.org/fhir/StructureDefinition/cqf-messages')?.valueReference?.reference;
+  const outcome = carePlan.contained?.find((r) => `#${r.id}` === reference) as OperationOutcome | undefined;
+  expect(outcome?.resourceType).toBe('OperationOutcome');
+  return outcome?.issue ?? [];
 }
 
 function failure(run: () => unknown): { status: number; outcome: OperationOutcome } {
@@ -111,10 +120,11 @@ describe('nested PlanDefinitions', () => {
 });
 
 describe('errors', () => {
-  it('an expression that fails is a 422 naming the action id and the expression', () => {
-    const { status, outcome } = failure(() => apply('fixture-broken'));
-    expect(status).toBe(422);
-    const issue = outcome.issue?.[0];
+  it('a condition that fails leaves its action out and is reported in the CarePlan (cqf-messages), naming the action and the expression', () => {
+    const carePlan = apply('fixture-broken');
+    expect(actionIds(carePlan)).not.toContain('broken-step');
+    const issue = messagesOf(carePlan)[0];
+    expect(issue?.severity).toBe('error');
     expect(issue?.code).toBe('processing');
     expect(issue?.details?.text).toContain('"broken-step"');
     expect(issue?.details?.text).toContain('%data.entry.resource.noSuchFunction()');
@@ -122,22 +132,24 @@ describe('errors', () => {
     expect(issue?.expression).toEqual(['PlanDefinition.action[1].condition[0].expression']);
   });
 
-  it('a variable the request does not bind is a 422 naming the action and the variable', () => {
-    const { status, outcome } = failure(() => apply('fixture-conditions', { parameters: undefined }));
-    expect(status).toBe(422);
-    expect(outcome.issue?.[0]?.details?.text).toMatch(/"on-parameter".*%includeOptional/);
+  it('a variable the request does not bind is reported, naming the action and the variable', () => {
+    const carePlan = apply('fixture-conditions', { parameters: undefined });
+    expect(actionIds(carePlan)).not.toContain('on-parameter');
+    expect(messagesOf(carePlan)[0]?.details?.text).toMatch(/"on-parameter".*%includeOptional/);
   });
 
-  it('a condition that does not return a boolean is a 422', () => {
-    const { status, outcome } = failure(() => apply('fixture-not-boolean', { data: dataBundle('unrelated') }));
-    expect(status).toBe(422);
-    expect(outcome.issue?.[0]?.details?.text).toMatch(/"counts".*must return a boolean/);
+  it('a condition that does not return a boolean is reported', () => {
+    const carePlan = apply('fixture-not-boolean', { data: dataBundle('unrelated') });
+    expect(messagesOf(carePlan)[0]?.details?.text).toMatch(/"counts".*must return a boolean/);
   });
 
-  it('memberOf() on a ValueSet the server does not know is a 422 naming the ValueSet', () => {
-    const { status, outcome } = failure(() => apply('fixture-unknown-valueset', { data: dataBundle('anticoagulant') }));
-    expect(status).toBe(422);
-    expect(outcome.issue?.[0]?.details?.text).toMatch(/"unknown-vs".*no-such-valueset/);
+  it('memberOf() on a ValueSet the server does not know is reported, naming the ValueSet', () => {
+    const carePlan = apply('fixture-unknown-valueset', { data: dataBundle('anticoagulant') });
+    expect(messagesOf(carePlan)[0]?.details?.text).toMatch(/"unknown-vs".*no-such-valueset/);
+  });
+
+  it('a plan whose conditions all evaluate carries no messages', () => {
+    expect(apply('fixture-conditions', { data: dataBundle('anticoagulant') }).extension).toBeUndefined();
   });
 
   it('a definition the server does not know is a 422 naming the action and the canonical', () => {

@@ -5,7 +5,7 @@
  *
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-import type { ActivityDefinition, Bundle, CapabilityStatement, CarePlan, CodeSystem, Library, PlanDefinition, ServiceRequest } from '@medplum/fhirtypes';
+import type { ActivityDefinition, Bundle, CapabilityStatement, CarePlan, CodeSystem, Library, OperationOutcome, PlanDefinition, ServiceRequest } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
@@ -144,11 +144,16 @@ describe('errors', () => {
     expectOutcome(await api.get('/ValueSet/no-such-valueset/$package'), 404, ['not-found']);
   });
 
-  it('an expression that fails is a 422 naming the action id and the expression', async () => {
-    const outcome = expectOutcome(await api.get('/PlanDefinition/fixture-broken/$apply?subject=Patient/1'), 422, ['processing']);
+  it('a condition that fails is a 200 whose CarePlan reports it (cqf-messages) and leaves the action out', async () => {
+    const response = await api.get('/PlanDefinition/fixture-broken/$apply?subject=Patient/1');
+    expect(response.status).toBe(200);
+    const carePlan = response.json<CarePlan>();
+    const reference = carePlan.extension?.find((e) => e.url === 'http://hl7.org/fhir/StructureDefinition/cqf-messages')?.valueReference?.reference;
+    const outcome = carePlan.contained?.find((r) => `#${r.id}` === reference) as OperationOutcome;
     expect(outcome.issue?.[0]?.details?.text).toContain('"broken-step"');
     expect(outcome.issue?.[0]?.details?.text).toContain('%data.entry.resource.noSuchFunction()');
     expect(outcome.issue?.[0]?.expression).toEqual(['PlanDefinition.action[1].condition[0].expression']);
+    expect(JSON.stringify(carePlan.contained?.[0])).not.toContain('"broken-step"');
   });
 });
 
@@ -160,14 +165,11 @@ describe('the other knowledge operations', () => {
     expect(request.code).toEqual(ad.code);
   });
 
-  it('$data-requirements of the protocol asks for MedicationRequest and MedicationStatement filtered on the blood-thinner ValueSet', async () => {
+  it('$data-requirements of the protocol asks for the medication records its review reads', async () => {
     const library = (await api.get(`${PROTOCOL}/$data-requirements`)).json<Library>();
     expect(library.type?.coding?.[0]?.code).toBe('module-definition');
-    for (const type of ['MedicationRequest', 'MedicationStatement']) {
-      expect(library.dataRequirement?.find((r) => r.type === type)?.codeFilter).toEqual([
-        { path: 'medication', valueSet: 'https://example.org/fhir/liver-cryoablation/ValueSet/blood-thinners' },
-      ]);
-    }
+    const types = library.dataRequirement?.map((r) => r.type);
+    for (const type of ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']) expect(types).toContain(type);
     const byUrl = (await api.get(`/PlanDefinition/$data-requirements?url=${encodeURIComponent(protocol.url as string)}`)).json<Library>();
     expect(byUrl.dataRequirement).toEqual(library.dataRequirement);
   });

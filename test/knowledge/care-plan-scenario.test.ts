@@ -1,7 +1,7 @@
 /**
  * The care-plan engine scenario, end to end with real clients (fhir-kit-client 2.0.3 and MedplumClient)
  * against the running server and the project content: a patient with an active anticoagulant order gets the
- * blood-thinner step, a patient with only an unrelated medication does not; the preparation steps come back
+ * specific anticoagulant review beside the medication review every patient gets, a patient with only an unrelated medication does not; the preparation steps come back
  * before the start of the procedure with their texts and participants; the procedure request carries CPT
  * 47383 and the 1–2 hour duration; the anesthesia and guidance choices are exactly-one groups. Expected
  * values are read from the content files.
@@ -32,7 +32,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const content = contentResources();
 const protocol = content.find((r) => r.resourceType === 'PlanDefinition' && r.id === 'liver-tumor-cryoablation') as PlanDefinition & { id: string };
-const bloodThinners = content.find((r) => r.resourceType === 'ValueSet' && r.id === 'blood-thinners') as ValueSet;
+const bloodThinners = content.find((r) => r.resourceType === 'ValueSet' && r.id === 'anticoagulants') as ValueSet;
 const procedureDefinition = content.find((r) => r.resourceType === 'ActivityDefinition' && r.id === 'liver-tumor-cryoablation') as ActivityDefinition;
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const anticoagulant = bloodThinners.compose?.include.find((i) => i.system === RXNORM)?.concept?.find((c) => /warfarin/.test(c.display ?? '')) as { code: string };
@@ -129,14 +129,15 @@ describe('the care-plan engine pulls the cryoablation protocol', () => {
     }
   });
 
-  it('a patient with an active anticoagulant order gets the blood-thinner step; one with an unrelated medication does not', () => {
-    const title = planAction('blood-thinner-review')?.title as string;
+  it('both patients get the medication review; the one with an active anticoagulant order also gets the specific anticoagulant review', () => {
+    const review = planAction('blood-thinner-review')?.title as string;
+    const specific = planAction('anticoagulant-found')?.title as string;
     const withTitles = flatten(requestGroupOf(withAnticoagulant).action).map((a) => a.title);
     const withoutTitles = flatten(requestGroupOf(withoutAnticoagulant).action).map((a) => a.title);
-    expect(withTitles).toContain(title);
-    expect(withoutTitles).not.toContain(title);
-    // Nothing else differs.
-    expect(withTitles.filter((t) => t !== title)).toEqual(withoutTitles);
+    expect(withTitles).toContain(review);
+    expect(withoutTitles).toContain(review);
+    expect(withTitles).toContain(specific);
+    expect(withoutTitles).not.toContain(specific);
   });
 
   it('the preparation steps come back before the start of the procedure, with their texts and participants', () => {
@@ -148,7 +149,8 @@ describe('the care-plan engine pulls the cryoablation protocol', () => {
       expect(step.title).toBe(source.title);
       expect(step.description).toBe(source.description);
       expect(step.relatedAction).toContainEqual({ actionId: 'procedure', relationship: 'before-start' });
-      expect(step.resource?.reference).toMatch(/^#/);
+      // An action whose specific review applied is a group: its first sub-action carries the request.
+      expect(step.resource?.reference ?? step.action?.[0]?.resource?.reference).toMatch(/^#/);
       if (source.participant?.some((p) => p.type === 'patient')) expect(step.participant).toContainEqual({ reference: 'Patient/anticoagulated' });
     }
     const fasting = containedAt<Resource & { payload?: { contentString?: string }[] }>(withAnticoagulant, preparation?.action?.[0]?.resource?.reference);
@@ -185,12 +187,14 @@ describe('the care-plan engine pulls the cryoablation protocol', () => {
     expect(errors).toEqual([]);
   });
 
-  it("fhir-kit-client's GET operation with subject=Patient/123 works (no data: no blood-thinner step)", async () => {
+  it("fhir-kit-client's GET operation with subject=Patient/123 works (no data: the medication review, no specific one)", async () => {
     // The exact call care-plan engines make; fhir-kit-client sends a GET for any method other than 'POST'.
     const method = 'get' as 'GET';
     const carePlan = (await kit.operation({ name: 'apply', resourceType: 'PlanDefinition', id: protocol.id, method, input: { subject: 'Patient/123' } })) as unknown as CarePlan;
     expect(carePlan.subject).toEqual({ reference: 'Patient/123' });
-    expect(flatten(requestGroupOf(carePlan).action).map((a) => a.id)).not.toContain('blood-thinner-review');
+    const ids = flatten(requestGroupOf(carePlan).action).map((a) => a.id);
+    expect(ids).toContain('blood-thinner-review');
+    expect(ids).not.toContain('anticoagulant-found');
   });
 
   it('MedplumClient gets the Bundle form with resultType=Bundle', async () => {

@@ -61,7 +61,7 @@ describe('$package of the protocol', () => {
     expect(paths[0]).toBe('PlanDefinition/liver-tumor-cryoablation');
     const content = contentResources();
     for (const ad of content.filter((r) => r.resourceType === 'ActivityDefinition')) expect(paths).toContain(`ActivityDefinition/${ad.id}`);
-    for (const expected of ['ValueSet/blood-thinners', 'CodeSystem/cpt', 'CodeSystem/cpt-supplement', 'CodeSystem/liver-cryoablation', 'PlanDefinition/liver-tumor-cryoablation-alternatives']) {
+    for (const expected of ['ValueSet/anticoagulants', 'ValueSet/antiplatelets', 'CodeSystem/cpt', 'CodeSystem/cpt-supplement', 'CodeSystem/liver-cryoablation', 'PlanDefinition/liver-tumor-cryoablation-alternatives']) {
       expect(paths).toContain(expected);
     }
     for (const entry of bundle.entry ?? []) expect(entry.request?.method).toBe('PUT');
@@ -87,7 +87,7 @@ describe('$package of the protocol', () => {
     const here = await fhirHttp(source.base).post('/PlanDefinition/liver-tumor-cryoablation/$apply', applyInput);
     expect(actionTree(there.json<CarePlan>())).toEqual(actionTree(here.json<CarePlan>()));
     const library = (await api.get('/PlanDefinition/liver-tumor-cryoablation/$data-requirements')).json<Library>();
-    expect(library.dataRequirement?.map((r) => r.type)).toEqual(['MedicationRequest', 'MedicationStatement']);
+    expect(library.dataRequirement?.map((r) => r.type)).toEqual(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Patient', 'Medication']);
   });
 
   it('loads into an empty server in one call as a transaction (fhir-kit-client), and $apply works there', async () => {

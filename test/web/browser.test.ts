@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** The step that appears with an active anticoagulant order and disappears without one (one constant). */
-const ANTICOAGULANT_STEP_ID = 'blood-thinner-review';
+const ANTICOAGULANT_STEP_ID = 'anticoagulant-found';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
