@@ -34,10 +34,10 @@ export interface ApplyInput {
   /** CPG `parameters`: each entry is bound to `%<name>`. */
   readonly parameters?: Parameters;
   /**
-   * CPG `useServerData` (default true). This server stores knowledge and terminology only, never patient data,
-   * so there is no server data to add: both values give the same result.
+   * CPG `useServerData`. This server stores knowledge and terminology only, never patient data: `true` is
+   * refused when the inputs are decoded, so only `false` (or nothing) reaches the engine.
    */
-  readonly useServerData?: boolean;
+  readonly useServerData?: false;
   /** What the caller should know about the inputs (e.g. data entries left out); reported in the result. */
   readonly warnings?: readonly string[];
 }

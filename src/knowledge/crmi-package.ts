@@ -1,12 +1,20 @@
 /**
- * CRMI `$package`: a transaction Bundle (one `PUT [type]/[id]` per resource) holding the artifact and every
- * dependency the server knows, recursively — ActivityDefinitions, nested and related PlanDefinitions,
- * ValueSets (including those named by `memberOf()`), CodeSystems and their supplements. Dependencies the
- * server does not hold (FHIR core code systems, RxNorm, profiles) are left out. Posted as a transaction, or
- * PUT entry by entry, the Bundle loads into an empty server.
+ * CRMI `$package`: a transaction Bundle holding the artifact and every dependency the server knows,
+ * recursively — ActivityDefinitions, nested and related PlanDefinitions, ValueSets (including those named by
+ * `memberOf()`), CodeSystems and their supplements. Dependencies the server does not hold (FHIR core code
+ * systems, RxNorm, profiles) are left out.
+ *
+ * How each entry writes, so the Bundle is safe to load into any server:
+ * - the publisher's own artifacts (canonical URL under the packaged artifact's canonical base,
+ *   `[base]/[type]/[id]`) are `PUT [type]/[id]`: the publisher's ids are kept, so instance-level calls and
+ *   reloads work the same everywhere;
+ * - anything else (external code systems such as CPT, whose licensee may hold the full release under the same
+ *   id) is a conditional create, `POST [type]` with `ifNoneExist: url=…&version=…`: written under a new id
+ *   only when the target holds no resource of that `url|version`, and never replacing what it holds.
  *
  * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  * @see https://hl7.org/fhir/R4/http.html#transaction
+ * @see https://hl7.org/fhir/R4/http.html#ccreate
  */
 import type { Bundle, BundleEntry, CodeSystem, Meta, Resource } from '@medplum/fhirtypes';
 import { badRequest, tooCostly } from '../fhir/errors.ts';
@@ -110,16 +118,42 @@ export function dependencyClosure(root: Resource, options: Pick<PackageOptions, 
 }
 
 /**
- * CRMI `$package` of a stored artifact: a transaction Bundle with a `PUT` per resource.
+ * The canonical base of an artifact whose URL has the FHIR form `[base]/[type]/[id]`, or undefined.
+ * @see https://hl7.org/fhir/R4/references.html#canonical
+ */
+function canonicalBaseOf(resource: Resource): string | undefined {
+  const url = (resource as { url?: unknown }).url;
+  if (typeof url !== 'string') return undefined;
+  const suffix = `/${resource.resourceType}/`;
+  const at = url.lastIndexOf(suffix);
+  return at > 0 && !url.slice(at + suffix.length).includes('/') ? url.slice(0, at) : undefined;
+}
+
+/**
+ * The entry writing one resource: `PUT [type]/[id]` for the publisher's own artifacts, a conditional create on
+ * `url|version` for external ones (see the file comment).
+ * @see https://hl7.org/fhir/R4/http.html#ccreate
+ */
+function packageEntry(resource: Resource, ownBase: string | undefined, baseUrl: string): BundleEntry {
+  if (resource.id === undefined) throw badRequest(`${resource.resourceType} ${(resource as { url?: string }).url ?? ''} has no id and cannot be packaged`);
+  const path = `${resource.resourceType}/${resource.id}`;
+  const fullUrl = `${baseUrl}/${path}`;
+  const { url, version } = resource as { url?: unknown; version?: unknown };
+  const own = ownBase !== undefined && typeof url === 'string' && url.startsWith(`${ownBase}/`);
+  if (own || typeof url !== 'string') return { fullUrl, resource: portable(resource), request: { method: 'PUT', url: path } };
+  const condition = new URLSearchParams({ url, ...(typeof version === 'string' ? { version } : {}) }).toString();
+  // The id stays in the resource (R4 create: the server ignores it), so the entry still says where it came from.
+  return { fullUrl, resource: portable(resource), request: { method: 'POST', url: resource.resourceType, ifNoneExist: condition } };
+}
+
+/**
+ * CRMI `$package` of a stored artifact: a transaction Bundle, one write per resource (see the file comment).
  * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export function packageArtifact(root: Resource, options: PackageOptions): Bundle {
   const include = options.include === undefined || options.include.length === 0 ? (['all'] as const) : options.include;
   const resources = dependencyClosure(root, options).filter((r) => include.some((code) => included(r, code, root)));
-  const entry: BundleEntry[] = resources.map((resource) => {
-    if (resource.id === undefined) throw badRequest(`${resource.resourceType} ${(resource as { url?: string }).url ?? ''} has no id and cannot be packaged`);
-    const path = `${resource.resourceType}/${resource.id}`;
-    return { fullUrl: `${options.baseUrl}/${path}`, resource: portable(resource), request: { method: 'PUT', url: path } };
-  });
+  const ownBase = canonicalBaseOf(root);
+  const entry: BundleEntry[] = resources.map((resource) => packageEntry(resource, ownBase, options.baseUrl));
   return { resourceType: 'Bundle', type: 'transaction', entry };
 }

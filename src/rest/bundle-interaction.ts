@@ -204,8 +204,15 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
     if (p.method === 'PUT' && !ID_PATTERN.test(id as string)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(id as string)} is not a valid id`, { expression: where });
     let assigned = id ?? randomUUID();
     let existing: RestResponse | undefined;
-    if (p.method === 'POST' && p.entry.request?.ifNoneExist) {
-      const pairs = [...new URLSearchParams(p.entry.request.ifNoneExist.replace(/^[^?]*\?/, '')).entries()];
+    const ifNoneExist: unknown = p.entry.request?.ifNoneExist;
+    if (ifNoneExist !== undefined && p.method !== 'POST') {
+      throw badRequest(`Bundle.entry[${p.index}]: ifNoneExist applies to POST (conditional create) only`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
+    }
+    if (ifNoneExist !== undefined) {
+      const pairs = typeof ifNoneExist === 'string' ? [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, '')).entries()] : [];
+      if (pairs.length === 0) {
+        throw badRequest(`Bundle.entry[${p.index}].request.ifNoneExist must hold search parameters`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
+      }
       const query = parseSearchQuery(type, pairsToParams(pairs), { strict: true });
       const found = ctx.repository.search({ ...query, count: 2, offset: 0 });
       if (found.total > 1) throw fhirError(412, 'duplicate', `Bundle.entry[${p.index}]: If-None-Exist matches ${found.total} resources`);

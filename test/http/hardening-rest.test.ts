@@ -193,6 +193,45 @@ describe('a batch or transaction with a repeated fullUrl (bdl-7)', () => {
   });
 });
 
+describe('a transaction conditional create (ifNoneExist on url|version)', () => {
+  function entry(resource: ValueSet, request: Record<string, unknown>): NonNullable<Bundle['entry']>[number] {
+    return { resource, request: { method: 'POST', url: 'ValueSet', ...request } as never };
+  }
+
+  it('writes when nothing matches, and answers 200 with the stored resource (no second copy) when one does', async () => {
+    const resource = templateResource('ValueSet') as ValueSet;
+    const condition = canonicalQuery(resource);
+    const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [entry(resource, { ifNoneExist: condition })] };
+    const first = (await api.post('/', bundle)).json<Bundle>();
+    expect(first.entry?.[0]?.response?.status).toBe('201 Created');
+    const second = (await api.post('/', bundle)).json<Bundle>();
+    expect(second.entry?.[0]?.response?.status).toBe('200 OK');
+    expect(second.entry?.[0]?.response?.location).toBe(first.entry?.[0]?.response?.location?.replace(/\/_history\/\d+$/, ''));
+    expect(expectBundle(await api.get(`/ValueSet?${condition}`)).total).toBe(1);
+  });
+
+  it.each([
+    ['an empty condition', { ifNoneExist: '' }, 'POST'],
+    ['a condition with no parameters', { ifNoneExist: 'ValueSet?' }, 'POST'],
+    ['a non-string condition', { ifNoneExist: 42 }, 'POST'],
+    ['a condition on a PUT', { ifNoneExist: 'url=x' }, 'PUT'],
+    ['an unknown search parameter', { ifNoneExist: 'cookie=chip' }, 'POST'],
+  ])('%s → 400 naming the entry, nothing written', async (_label, request, method) => {
+    const resource = templateResource('ValueSet') as ValueSet;
+    const put = method === 'PUT' ? { url: `ValueSet/${'pkg' + Math.random().toString(36).slice(2, 10)}` } : {};
+    const id = put.url?.split('/')[1];
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [entry(templateResource('ValueSet') as ValueSet, {}), entry({ ...resource, ...(id ? { id } : {}) }, { ...request, method, ...put })],
+    };
+    const outcome = expectOutcome(await api.post('/', bundle), 400);
+    expect(text(outcome)).toMatch(/entry\[1\]|cookie/);
+    expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total).toBe(0);
+    expect(expectBundle(await api.get(`/ValueSet?${canonicalQuery(bundle.entry?.[0]?.resource as ValueSet)}`)).total).toBe(0);
+  });
+});
+
 describe('search links show only the parameters used', () => {
   it('an ignored parameter is not in the self link', async () => {
     const bundle = expectBundle(await api.get('/CodeSystem?cookie=chip'));

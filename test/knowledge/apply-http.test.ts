@@ -83,6 +83,37 @@ describe('inputs', () => {
     expect(bundle.entry?.[0]?.resource?.resourceType).toBe('CarePlan');
   });
 
+  it('useServerData=true is refused (400 not-supported, saying to pass data), by GET and POST, on both $apply operations: this server holds no patient data', async () => {
+    const post = { resourceType: 'Parameters', parameter: [{ name: 'subject', valueString: 'Patient/1' }, { name: 'useServerData', valueBoolean: true }] };
+    for (const res of [
+      await api.get(`${PROTOCOL}/$apply?subject=Patient/1&useServerData=true`),
+      await api.post(`${PROTOCOL}/$apply`, post),
+      await api.get('/ActivityDefinition/blood-thinner-review/$apply?subject=Patient/1&useServerData=true'),
+    ]) {
+      const outcome = expectOutcome(res, 400, ['not-supported']);
+      expect(outcome.issue?.[0]?.expression).toEqual(['useServerData']);
+      expect(outcome.issue?.[0]?.details?.text).toMatch(/no patient data.*data parameter/);
+    }
+  });
+
+  it('useServerData=false is accepted by GET and POST and gives the same plan as leaving it out', async () => {
+    const without = (await api.get(`${PROTOCOL}/$apply?subject=Patient/1`)).json<CarePlan>();
+    const fromGet = await api.get(`${PROTOCOL}/$apply?subject=Patient/1&useServerData=false`);
+    const fromPost = await api.post(`${PROTOCOL}/$apply`, {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'subject', valueString: 'Patient/1' }, { name: 'useServerData', valueBoolean: false }],
+    });
+    for (const res of [fromGet, fromPost]) {
+      expect(res.status, res.text.slice(0, 300)).toBe(200);
+      expect(res.json<CarePlan>().activity?.length).toBe(without.activity?.length);
+      expect(JSON.stringify(res.json<CarePlan>().contained?.map((r) => r.resourceType))).toBe(JSON.stringify(without.contained?.map((r) => r.resourceType)));
+    }
+  });
+
+  it('a useServerData that is not a boolean is a 400 naming it', async () => {
+    expect(expectOutcome(await api.get(`${PROTOCOL}/$apply?subject=Patient/1&useServerData=maybe`), 400).issue?.[0]?.expression).toEqual(['useServerData']);
+  });
+
   it('the practitioner and encounter become the author, requester and encounter', async () => {
     const carePlan = (await api.get(`${PROTOCOL}/$apply?subject=Patient/1&practitioner=Practitioner/dr&encounter=Encounter/e`)).json<CarePlan>();
     expect(carePlan.author).toEqual({ reference: 'Practitioner/dr' });
@@ -178,7 +209,9 @@ describe('the other knowledge operations', () => {
     expect((await api.get('/ActivityDefinition/fasting-instruction/$data-requirements')).json<Library>().resourceType).toBe('Library');
     const cpt = contentResources().find((r) => r.resourceType === 'CodeSystem' && r.id === 'cpt') as CodeSystem;
     const cptPackage = (await api.get(`/CodeSystem/$package?url=${encodeURIComponent(cpt.url as string)}`)).json<Bundle>();
-    expect(cptPackage.entry?.map((e) => e.request?.url)).toEqual(['CodeSystem/cpt', 'CodeSystem/cpt-supplement']);
+    // CPT is not this project's artifact: its package writes by conditional create, never PUT CodeSystem/cpt.
+    expect(cptPackage.entry?.map((e) => e.fullUrl?.replace(/^.*\/fhir\//, ''))).toEqual(['CodeSystem/cpt', 'CodeSystem/cpt-supplement']);
+    expect(cptPackage.entry?.[0]?.request?.method).toBe('POST');
     const vsPackage = (await api.post('/ValueSet/blood-thinners/$package', { resourceType: 'Parameters', parameter: [] })).json<Bundle>();
     expect(vsPackage.entry?.[0]?.request?.url).toBe('ValueSet/blood-thinners');
     expectOutcome(await api.get('/ValueSet/blood-thinners/$package?include=everything'), 400);

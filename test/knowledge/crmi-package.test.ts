@@ -20,7 +20,7 @@ describe('$package', () => {
   const nested = fixture<PlanDefinition>('PlanDefinition-fixture-nested');
   const bundle = pack(nested);
 
-  it('is a transaction whose entries PUT each resource at [type]/[id], the artifact first', () => {
+  it('is a transaction whose entries PUT each of the publisher\'s own resources (same canonical base) at [type]/[id], the artifact first', () => {
     expect(bundle.type).toBe('transaction');
     expect(paths(bundle)[0]).toBe('PlanDefinition/fixture-nested');
     for (const entry of bundle.entry ?? []) {
@@ -75,6 +75,22 @@ describe('$package', () => {
     expect(terminology.length).toBeGreaterThan(0);
     expect(terminology.every((p) => p.startsWith('ValueSet/') || p.startsWith('CodeSystem/'))).toBe(true);
     expect(paths(pack(nested, ['artifact']))).toEqual(['PlanDefinition/fixture-nested']);
+  });
+
+  it('writes resources from another canonical base (external, such as CPT) as conditional creates on url|version, never as a PUT over the target\'s id', () => {
+    // The same ValueSet published under another base: what it needs (fixture base) is now someone else's content.
+    const foreign = { ...fixture<ValueSet>('ValueSet-fixture-staff-all'), url: 'https://other.example/fhir/ValueSet/staff-all' };
+    const entries = pack(foreign).entry ?? [];
+    expect(entries[0]?.request).toEqual({ method: 'PUT', url: 'ValueSet/fixture-staff-all' });
+    expect(entries.length).toBeGreaterThan(1);
+    for (const entry of entries.slice(1)) {
+      const { url, version } = entry.resource as { url: string; version?: string };
+      expect(entry.request?.method).toBe('POST');
+      expect(entry.request?.url).toBe(entry.resource?.resourceType);
+      expect(Object.fromEntries(new URLSearchParams(entry.request?.ifNoneExist))).toEqual(version === undefined ? { url } : { url, version });
+      // POST: the target assigns the id (R4 create ignores the one in the resource); fullUrl is the source address.
+      expect(entry.fullUrl).toMatch(new RegExp(`^${BASE}/${entry.resource?.resourceType}/fixture-`));
+    }
   });
 
   it('drops the server-assigned version metadata so the resources load anywhere', () => {

@@ -85,8 +85,24 @@ export function decodeApplyInput(parameters: Parameters): ApplyInput {
     data,
     warnings,
     parameters: resourceParam<Parameters>(parameters, 'parameters', 'Parameters'),
-    useServerData: booleanInput(parameters, 'useServerData'),
+    useServerData: serverDataInput(parameters),
   };
+}
+
+/**
+ * CPG `useServerData`: `false` is accepted; `true` is refused (400 `not-supported`), because this is a knowledge
+ * and terminology server that stores no patient data, so there is no server data to use. Absent, the server
+ * evaluates the `data` input only (the CPG default `true` cannot be honoured; the definition says so).
+ * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
+ */
+function serverDataInput(parameters: Parameters): false | undefined {
+  const value = booleanInput(parameters, 'useServerData');
+  if (value === true) {
+    throw notSupported('useServerData=true is not supported: this knowledge server stores no patient data. Pass the patient data in the data parameter (a Bundle, POST) and omit useServerData or set it to false', {
+      expression: 'useServerData',
+    });
+  }
+  return value;
 }
 
 /**

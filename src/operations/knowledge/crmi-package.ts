@@ -1,7 +1,8 @@
 /**
  * `$package` on PlanDefinition, ActivityDefinition, ValueSet and CodeSystem (modelled on CRMI): a
- * transaction Bundle with the artifact and every dependency the server holds, recursively, one
- * `PUT [type]/[id]` entry each, ready to load into another server.
+ * transaction Bundle with the artifact and every dependency the server holds, recursively, ready to load into
+ * another server: the publisher's own artifacts as `PUT [type]/[id]`, external ones (CPT) as conditional
+ * creates on `url|version` that never replace what the target holds.
  *
  * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */

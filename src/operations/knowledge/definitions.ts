@@ -39,7 +39,7 @@ function cpgInputs(artifact: 'PlanDefinition' | 'ActivityDefinition', resultDefa
     input(
       'useServerData',
       'boolean',
-      'CPG: also use data stored on the server (default true). This server stores no patient data, so only the data input is evaluated either way.',
+      'CPG: also use data stored on the server. This server stores no patient data: true is refused (400 not-supported; pass the data input instead); false is accepted; absent, only the data input is evaluated.',
     ),
     input(
       RESULT_TYPE_PARAMETER,
