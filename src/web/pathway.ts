@@ -107,15 +107,73 @@ ${(a.relatedAction ?? []).length > 0 ? html`<dt>Order</dt><dd>${(a.relatedAction
 ${a.action ? html`<ol>${a.action.map((c) => actionDetails(c, pd, l, marks))}</ol>` : ''}</li>`;
 }
 
-function relatedArtifacts(pd: PlanDefinition, l: Lookups): SafeHtml {
-  const items = (pd.relatedArtifact ?? []).map((r) => {
-    const vs = r.resource ? l.valueSets.get(r.resource) : undefined;
-    const parts = (vs?.compose?.include ?? []).flatMap((inc) => inc.valueSet ?? []);
-    return html`<li><strong>${r.label ?? r.type ?? ''}</strong>: ${r.resource ? canonicalLink(l, r.resource, r.display ?? r.resource) : (r.display ?? '')}${
-      parts.length > 0 ? html`<ul>${parts.map((u) => html`<li>${canonicalLink(l, u, l.valueSets.get(u)?.title ?? u)}</li>`)}</ul>` : ''
-    }</li>`;
-  });
-  return items.length > 0 ? html`<section aria-labelledby="artifacts-h"><h2 id="artifacts-h">Risks, benefits, alternatives and what to expect</h2><ul>${items}</ul></section>` : html``;
+/** One part of a value set composed of other value sets: its heading and its expanded concepts. */
+interface ArtifactGroup {
+  readonly url: string;
+  readonly heading: string;
+  readonly concepts: readonly { system?: string; code?: string; display?: string }[] | undefined;
+}
+
+/**
+ * The `property = value` a value set selects by, when its only rule is one `=` filter (e.g. `frequency = common`).
+ * @see https://hl7.org/fhir/R4/valueset-definitions.html#ValueSet.compose.include.filter
+ */
+function selectingFilter(vs: ValueSet | undefined): { property: string; value: string } | undefined {
+  const includes = vs?.compose?.include ?? [];
+  const filters = includes.flatMap((inc) => inc.filter ?? []);
+  if (includes.length !== 1 || filters.length !== 1 || filters[0].op !== '=' || !filters[0].property || !filters[0].value) return undefined;
+  return { property: filters[0].property, value: filters[0].value };
+}
+
+/**
+ * The parts of an artifact's value set (the value sets its compose includes), in the order the compose lists
+ * them, each expanded in-process. When every part selects by `=` on the same property, the groups are headed
+ * by that property's value as the content states it (e.g. frequency common / rare); otherwise by their titles.
+ * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
+ */
+async function artifactGroups(req: PageRequest, l: Lookups, vs: ValueSet | undefined): Promise<{ by?: string; groups: ArtifactGroup[] }> {
+  const parts = (vs?.compose?.include ?? []).flatMap((inc) => inc.valueSet ?? []);
+  if (parts.length === 0) return { groups: [] };
+  const selecting = parts.map((u) => selectingFilter(l.valueSets.get(u.split('|')[0])));
+  const by = selecting.every((f) => f !== undefined && f.property === selecting[0]?.property) ? selecting[0]?.property : undefined;
+  const groups = await Promise.all(
+    parts.map(async (u, i): Promise<ArtifactGroup> => {
+      let concepts: ArtifactGroup['concepts'];
+      try {
+        concepts = ((await req.call('GET', 'ValueSet/$expand', [['url', u]])) as ValueSet | undefined)?.expansion?.contains ?? [];
+      } catch (err) {
+        if (!isFhirError(err)) throw err;
+      }
+      const url = u.split('|')[0];
+      return { url, heading: by ? (selecting[i]?.value ?? '') : (l.valueSets.get(url)?.title ?? url), concepts };
+    }),
+  );
+  return { by, groups };
+}
+
+function lookupHref(system: string, code: string): string {
+  return `/fhir/CodeSystem/$lookup?system=${encodeURIComponent(system)}&code=${encodeURIComponent(code)}`;
+}
+
+async function relatedArtifacts(req: PageRequest, pd: PlanDefinition, l: Lookups): Promise<SafeHtml> {
+  const items = await Promise.all(
+    (pd.relatedArtifact ?? []).map(async (r) => {
+      const vs = r.resource ? l.valueSets.get(r.resource.split('|')[0]) : undefined;
+      const { by, groups } = await artifactGroups(req, l, vs);
+      const grouped =
+        groups.length === 0
+          ? ''
+          : html`<div class="artifact-groups">${by ? html`<p>By ${by}, as the content grades them:</p>` : ''}${groups.map(
+              (g) => html`<section class="artifact-group" data-group="${g.heading}"><h3>${by ? html`${g.heading} <span class="muted">(${by} = ${g.heading})</span>` : g.heading}</h3>${
+                g.concepts
+                  ? html`<ul>${g.concepts.map((c) => html`<li><a href="${lookupHref(c.system ?? '', c.code ?? '')}">${c.display ?? c.code ?? ''}</a></li>`)}</ul>`
+                  : html`<p class="muted">The expansion is not available.</p>`
+              }<p class="muted">Value set: ${canonicalLink(l, g.url, l.valueSets.get(g.url)?.title ?? g.url)}</p></section>`,
+            )}</div>`;
+      return html`<li data-artifact="${r.label ?? r.type ?? ''}"><strong>${r.label ?? r.type ?? ''}</strong>: ${r.resource ? canonicalLink(l, r.resource, r.display ?? r.resource) : (r.display ?? '')}${grouped}</li>`;
+    }),
+  );
+  return items.length > 0 ? html`<section aria-labelledby="artifacts-h"><h2 id="artifacts-h">Risks, benefits, alternatives and what to expect</h2><ul class="artifacts">${items}</ul></section>` : html``;
 }
 
 function drawn(actions: readonly PlanDefinitionAction[] | undefined, marks: ReadonlyMap<string, 'added' | 'removed'>): DrawnAction[] {
@@ -143,7 +201,7 @@ export async function pathwayPage(req: PageRequest, pd: PlanDefinition): Promise
 ${pathwaySvg(drawn(pd.action, none), `The actions of ${title(pd)}, in the order their relatedAction gives; dashed boxes are choices.`)}
 ${applyForm(pd, 'example', false)}
 <section aria-labelledby="steps-h"><h2 id="steps-h">Steps</h2><ol class="steps">${(pd.action ?? []).map((a) => actionDetails(a, pd, l, none))}</ol></section>
-${relatedArtifacts(pd, l)}
+${await relatedArtifacts(req, pd, l)}
 ${resourceSections(pd)}`,
   );
 }

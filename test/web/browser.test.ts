@@ -119,6 +119,50 @@ describe.skipIf(!hasBrowser)('browser view in chromium', () => {
     await page.close();
   });
 
+  it('at 200 % zoom (640 CSS px) and on a phone (375 px) the pages do not scroll sideways; form controls are labelled', async () => {
+    const paths = ['/fhir', '/fhir/PlanDefinition/liver-tumor-cryoablation', `/fhir/CodeSystem/$lookup?system=${encodeURIComponent('https://example.org/fhir/liver-cryoablation/CodeSystem/liver-cryoablation')}&code=bleeding`, '/fhir/ValueSet/complications'];
+    // 200 % zoom of a 1280 px window lays the page out in 640 CSS px at two device pixels per CSS pixel.
+    for (const [width, scale] of [[640, 2], [375, 2]] as const) {
+      const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: scale });
+      for (const path of paths) {
+        const page = await context.newPage();
+        page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
+        await page.goto(`${origin}${path}`);
+        const sizes = await page.evaluate(() => ({ doc: [document.documentElement.scrollWidth, document.documentElement.clientWidth], body: [document.body.scrollWidth, document.body.clientWidth] }));
+        expect({ path, width, overflows: sizes.doc[0] > sizes.doc[1] || sizes.body[0] > sizes.body[1], sizes }).toMatchObject({ path, width, overflows: false });
+        const unlabelled = await page.locator('input:not([type=hidden]), select, textarea').evaluateAll((els) =>
+          els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')).map((el) => el.outerHTML),
+        );
+        expect({ path, unlabelled }).toEqual({ path, unlabelled: [] });
+        if (width === 375 && path.startsWith('/fhir/PlanDefinition')) await page.screenshot({ path: `${SHOTS}/pathway-375.png` });
+        await page.close();
+      }
+      await context.close();
+    }
+  });
+
+  it('the keyboard alone reaches and submits the $apply form', async () => {
+    const page = await open('/fhir/PlanDefinition/liver-tumor-cryoablation');
+    const focused = (): Promise<string> => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || '');
+    let seen = '';
+    for (let i = 0; i < 300 && seen !== 'apply-subject'; i++) {
+      await page.keyboard.press('Tab');
+      seen = await focused();
+    }
+    expect(seen).toBe('apply-subject');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('kb1');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('apply-anticoagulant');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Apply');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\$apply\?subject=kb1&anticoagulant=true/);
+    await expect(page.locator('main').textContent()).resolves.toContain('Patient/kb1');
+    await page.close();
+  });
+
   it('an injected <script> in a query or an id never runs, and no page logged a console error', async () => {
     const payload = '<script>alert("xss")</script><img src=x onerror=alert("xss2")>';
     for (const path of [`/fhir/CodeSystem?name=${encodeURIComponent(payload)}`, `/fhir/ValueSet/complications?filter=${encodeURIComponent(payload)}`, `/fhir/CodeSystem/${encodeURIComponent(payload)}`]) {

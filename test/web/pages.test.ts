@@ -123,3 +123,21 @@ describe('pages without JavaScript', () => {
     expect(await res.text()).toContain('role="alert"');
   });
 });
+
+describe('the pathway page lists the risks by frequency', () => {
+  it('groups the complications as the content grades them: common, then rare, each with its concepts', async () => {
+    const body = await (await get('/PlanDefinition/liver-tumor-cryoablation', { accept: BROWSER_ACCEPT })).text();
+    const risks = body.slice(body.indexOf('data-artifact="Risks and complications"'));
+    const group = (name: string): string => {
+      const start = risks.indexOf(`data-group="${name}"`);
+      expect(start).toBeGreaterThan(-1);
+      return risks.slice(start, risks.indexOf('</section>', start));
+    };
+    expect(risks.indexOf('data-group="common"')).toBeLessThan(risks.indexOf('data-group="rare"'));
+    const names = (g: string): string[] => [...g.matchAll(/code=([a-z-]+)">/g)].map((m) => m[1]).sort();
+    expect(names(group('common'))).toEqual(['bleeding', 'bruising', 'puncture-site-infection']);
+    expect(names(group('rare'))).toEqual(['cryoshock', 'liver-dysfunction', 'surrounding-structure-injury']);
+    expect(group('common')).toContain('frequency = common');
+    expect(group('rare')).toContain('href="/fhir/ValueSet/complications-rare"');
+  });
+});
