@@ -20,7 +20,6 @@ import type {
   ActivityDefinition,
   CarePlan,
   Goal,
-  OperationOutcome,
   OperationOutcomeIssue,
   PlanDefinition,
   PlanDefinitionAction,
@@ -29,13 +28,13 @@ import type {
   RequestGroupAction,
   Resource,
 } from '@medplum/fhirtypes';
-import { isFhirError, tooCostly, unprocessable } from '../fhir/errors.ts';
+import { tooCostly, unprocessable } from '../fhir/errors.ts';
 import { applyActivity } from './activitydefinition-apply.ts';
+import { conditionsMet, MESSAGES_EXTENSION_URL, messagesOutcome } from './apply-conditions.ts';
 import { artifactLabel, checkDeadline, createApplyEnvironment, type ApplyEnvironment, type ApplyOptions } from './apply-environment.ts';
 import type { ApplyInput } from './apply-input.ts';
 import { canonicalOf } from './canonical.ts';
 import { applyDynamicValues } from './dynamic-values.ts';
-import { evaluateCondition, type ExpressionSite } from './expressions.ts';
 import { goalResource } from './goals.ts';
 import { copyJson } from './json-copy.ts';
 import { MAX_APPLIED_ACTIONS, MAX_PLAN_NESTING_DEPTH } from './limits.ts';
@@ -58,11 +57,6 @@ interface ApplyState {
   readonly messages: OperationOutcomeIssue[];
 }
 
-/**
- * The extension pointing a result at the OperationOutcome of the messages its processing produced.
- * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-messages.html
- */
-export const MESSAGES_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/cqf-messages';
 
 /** One PlanDefinition being applied. */
 interface PlanScope {
@@ -206,34 +200,12 @@ function applyDefinition(action: PlanDefinitionAction, location: string, scope: 
   return { reference: contain(state, requestGroup, `RequestGroup-${actionKey}`), title: nested.title, dynamicValuesApplied: false };
 }
 
-/**
- * True when every applicability condition of the action holds. A condition that cannot be evaluated counts as
- * not met and is reported in the result's messages (the CPG convention: the apply goes on, the issue is in
- * the output) rather than failing the whole apply.
- */
-function applicable(action: PlanDefinitionAction, location: string, scope: PlanScope, state: ApplyState): boolean {
-  for (const [index, condition] of (action.condition ?? []).entries()) {
-    if (condition.kind !== 'applicability') continue;
-    const site: ExpressionSite = { artifact: scope.label, actionId: action.id, location: `${location}.condition[${index}]`, purpose: 'applicability condition' };
-    try {
-      if (!evaluateCondition(condition.expression, site, state.environment.scope)) return false;
-    } catch (err) {
-      if (!isFhirError(err) || err.status !== 422) throw err;
-      for (const issue of err.outcome.issue ?? []) {
-        state.messages.push({ ...issue, severity: 'error', diagnostics: 'The action was left out: its applicability condition could not be evaluated.' });
-      }
-      return false;
-    }
-  }
-  return true;
-}
-
 function applyAction(action: PlanDefinitionAction, location: string, scope: PlanScope, state: ApplyState, depth: number): RequestGroupAction | undefined {
   if (Date.now() > state.environment.deadline) checkDeadline(state.environment, `applying action "${action.id ?? location}"`);
   state.counter.actions += 1;
   if (state.counter.actions > MAX_APPLIED_ACTIONS) throw tooCostly(`$apply stopped after ${MAX_APPLIED_ACTIONS} actions (MAX_APPLIED_ACTIONS)`);
 
-  if (!applicable(action, location, scope, state)) return undefined;
+  if (!conditionsMet(action, location, scope.label, state.environment.scope, state.messages)) return undefined;
 
   if (action.definitionCanonical === undefined && action.definitionUri !== undefined) {
     throw actionError(scope, action, `definitionUri (${action.definitionUri}) is not supported; use definitionCanonical`, `${location}.definitionUri`);
@@ -364,12 +336,6 @@ function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): Reques
   }) as unknown as RequestGroup;
 }
 
-/** The OperationOutcome of the apply's messages, or undefined when there were none. */
-function messagesOutcome(state: ApplyState, ids: LocalIds): OperationOutcome | undefined {
-  if (state.messages.length === 0) return undefined;
-  return { resourceType: 'OperationOutcome', id: ids.allocate('messages'), issue: state.messages };
-}
-
 /**
  * `PlanDefinition/$apply` for one subject: a CarePlan holding, as contained resources, the RequestGroup, the
  * generated requests, nested RequestGroups, Goals and participant roles. Transient: nothing is stored.
@@ -394,7 +360,7 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
   const requestGroupId = ids.allocate(`RequestGroup-${pd.id ?? 'plan'}`);
   const requestGroup = { ...applyPlan(pd, state, 0), id: requestGroupId };
   const canonical = canonicalOf(pd);
-  const messages = messagesOutcome(state, ids);
+  const messages = messagesOutcome(state.messages, ids);
   const carePlan = compact({
     resourceType: 'CarePlan',
     contained: [requestGroup, ...state.generated, ...state.goals, ...state.participants.resources(), ...(messages === undefined ? [] : [messages])],
