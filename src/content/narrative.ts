@@ -5,7 +5,7 @@
  *
  * @see https://hl7.org/fhir/R4/narrative.html
  */
-import type { Narrative, Resource } from '@medplum/fhirtypes';
+import type { Narrative, Questionnaire, QuestionnaireItem, Resource } from '@medplum/fhirtypes';
 import { metadataHeader } from './narrative-common.ts';
 import { activityDefinitionNarrative, planDefinitionNarrative } from './narrative-knowledge.ts';
 import { codeSystemNarrative, valueSetNarrative } from './narrative-terminology.ts';
@@ -22,6 +22,8 @@ function body(resource: Resource): Xhtml {
       return activityDefinitionNarrative(resource);
     case 'PlanDefinition':
       return planDefinitionNarrative(resource);
+    case 'Questionnaire':
+      return questionnaireNarrative(resource);
     default: {
       const generic = resource as { resourceType: string; id?: string };
       return 'url' in resource
@@ -29,6 +31,15 @@ function body(resource: Resource): Xhtml {
         : fragment(el('p', generic.resourceType, generic.id === undefined ? '' : ` ${generic.id}`));
     }
   }
+}
+
+function questionnaireItems(items: readonly QuestionnaireItem[] | undefined): Xhtml | undefined {
+  if (items === undefined || items.length === 0) return undefined;
+  return el('ul', items.map((i) => el('li', i.text ?? i.linkId, i.type === undefined ? '' : ` (${i.type})`, questionnaireItems(i.item))));
+}
+
+function questionnaireNarrative(q: Questionnaire): Xhtml {
+  return fragment(metadataHeader(q as Parameters<typeof metadataHeader>[0]), questionnaireItems(q.item));
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   Library,
   PlanDefinition,
   PlanDefinitionAction,
+  Questionnaire,
   RelatedArtifact,
   UsageContext,
   ValueSet,
@@ -108,7 +109,7 @@ const FOCUS = { system: 'http://terminology.hl7.org/CodeSystem/usage-context-typ
 
 // ------------------------------------------------------------------------------------------------ the content
 
-type Canonical = (CodeSystem | ValueSet | ActivityDefinition | PlanDefinition | Library) & { meta?: { profile?: string[] } };
+type Canonical = (CodeSystem | ValueSet | ActivityDefinition | PlanDefinition | Library | Questionnaire) & { meta?: { profile?: string[] } };
 
 const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
 const files = readdirSync(CONTENT_DIR)
@@ -338,6 +339,15 @@ describe('card section: Preparation', () => {
       definitionOf(step);
       expect(step.relatedAction).toEqual([{ actionId: 'procedure', relationship: 'before-start' }]);
     }
+  });
+
+  it('links the pre-procedure checklist: a Questionnaire with one yes/no item per preparation item of the card', () => {
+    const checklist = get<Questionnaire>('Questionnaire', 'pre-procedure-checklist');
+    expect(preparation.documentation?.map((d) => d.resource)).toEqual([checklist.url]);
+    expect(checklist.item?.map((i) => i.type)).toEqual(CARD.preparation.map(() => 'boolean'));
+    // Each item names what its preparation step is about, in the card's words.
+    const keyWords = ['Fasting for several hours', 'blood thinners', 'CT scan or MRI', 'liver function and clotting status'];
+    expect(checklist.item?.map((i, n) => i.text?.includes(keyWords[n]))).toEqual(keyWords.map(() => true));
   });
 
   it('orders each step with the right kind of request', () => {
@@ -664,6 +674,7 @@ describe('every resource', () => {
     ActivityDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableactivitydefinition',
     PlanDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableplandefinition',
     Library: 'http://hl7.org/fhir/StructureDefinition/shareablelibrary',
+    Questionnaire: 'http://hl7.org/fhir/StructureDefinition/cqf-questionnaire',
   };
 
   it.each(files.map((f) => [f.name, f.resource] as const))('%s is CRMI shareable', (name, r) => {

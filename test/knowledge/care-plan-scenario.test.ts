@@ -158,6 +158,14 @@ describe('the care-plan engine pulls the cryoablation protocol', () => {
     expect(fasting.payload?.[0]?.contentString).toBe(planAction('fasting')?.description);
   });
 
+  it('the preparation in the CarePlan points at the pre-procedure checklist Questionnaire, which the server serves', async () => {
+    const preparation = requestGroupOf(withoutAnticoagulant).action?.find((a) => a.id === 'preparation');
+    const url = preparation?.documentation?.[0]?.resource as string;
+    expect(url).toMatch(/\/Questionnaire\/pre-procedure-checklist$/);
+    const found = (await kit.search({ resourceType: 'Questionnaire', searchParams: { url } })) as unknown as Bundle;
+    expect(found.entry?.map((e) => (e.resource as Resource).id)).toEqual(['pre-procedure-checklist']);
+  });
+
   it('the procedure request carries CPT 47383 and the 1 to 2 hour duration', () => {
     const procedure = flatten(requestGroupOf(withAnticoagulant).action).find((a) => a.id === 'procedure-definition');
     const request = containedAt<ServiceRequest>(withAnticoagulant, procedure?.resource?.reference);
