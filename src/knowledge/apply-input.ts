@@ -12,7 +12,7 @@ import type { Bundle, CodeableConcept, Parameters, ParametersParameter, Referenc
 import { badRequest, echoed } from '../fhir/errors.ts';
 import type { EvaluationScope } from './expressions.ts';
 import { TERMINOLOGY_VARIABLE, terminologyVariable, type FhirPathTerminology } from './fhirpath-memberof.ts';
-import { REFERENCE_INDEX_VARIABLE, referenceIndex, referenceIndexVariable } from './fhirpath-resolve.ts';
+import { REFERENCE_INDEX_VARIABLE, referenceIndexVariable } from './fhirpath-resolve.ts';
 
 /**
  * The inputs of an `$apply`, decoded from the operation's parameters.
@@ -182,7 +182,7 @@ export function applyScope(input: ApplyInput, terminology: FhirPathTerminology):
     if (value !== undefined) variables[`%${name}`] = { type: 'CodeableConcept', value };
   }
   variables['%data'] = toTypedValue(input.data ?? NO_DATA);
-  variables[REFERENCE_INDEX_VARIABLE] = referenceIndexVariable(referenceIndex(input.data));
+  variables[REFERENCE_INDEX_VARIABLE] = referenceIndexVariable(input.data);
   variables[TERMINOLOGY_VARIABLE] = terminologyVariable(terminology);
   return { focus: [subject], variables };
 }

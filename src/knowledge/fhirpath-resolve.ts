@@ -5,8 +5,9 @@
  * URL). A reference the data cannot resolve is left out, as the specification says. `@medplum/core`'s own
  * `resolve()` only parses the reference into a `{ resourceType, id }` stub, which has no `code` to test.
  *
- * The index of the data is built once per apply and found through the evaluation's variables (under a name
- * no FHIRPath expression can spell), so one parsed expression serves every request.
+ * The index of the data is built once per apply, on the first `resolve()` (an apply whose expressions never
+ * resolve does not walk its data), and found through the evaluation's variables (under a name no FHIRPath
+ * expression can spell), so one parsed expression serves every request.
  *
  * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  * @see https://hl7.org/fhir/R4/references.html#contained
@@ -63,18 +64,33 @@ export function referenceIndex(data: Bundle | undefined): ReferenceIndex {
   return { byUrl, containerOf };
 }
 
+/** The index of one apply's data, built on first use. */
+class LazyReferenceIndex {
+  private index: ReferenceIndex | undefined;
+  private readonly data: Bundle | undefined;
+
+  constructor(data: Bundle | undefined) {
+    this.data = data;
+  }
+
+  get(): ReferenceIndex {
+    this.index ??= referenceIndex(this.data);
+    return this.index;
+  }
+}
+
 /**
- * The typed value that carries a reference index in an evaluation's variables.
+ * The typed value that carries the (lazily built) reference index of a data Bundle in an evaluation's variables.
  * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
-export function referenceIndexVariable(index: ReferenceIndex): TypedValue {
-  return { type: 'ReferenceIndex', value: index };
+export function referenceIndexVariable(data: Bundle | undefined): TypedValue {
+  return { type: 'ReferenceIndex', value: new LazyReferenceIndex(data) };
 }
 
 function findIndex(context: AtomContext | undefined): ReferenceIndex | undefined {
   for (let c = context; c !== undefined; c = c.parent) {
     const held = c.variables[REFERENCE_INDEX_VARIABLE] as TypedValue | undefined;
-    if (held !== undefined) return held.value as ReferenceIndex;
+    if (held !== undefined) return (held.value as LazyReferenceIndex).get();
   }
   return undefined;
 }
