@@ -1,11 +1,13 @@
 /**
- * `npm run validate [--json] [--context <dir> | --no-context] [paths…]`
+ * `npm run validate [--json] [--context <dir> | --no-context] [--profiles <dir> | --no-profiles] [paths…]`
  *
  * Validates FHIR content files (default: the whole `fhir-resources/` folder; folders are walked for `*.json`)
  * with the project's validator: JSON schema, structure and invariants, shareable profiles, required
  * bindings, canonical references, `url|version` and id uniqueness, and file names `<ResourceType>-<id>.json`.
  * References and uniqueness are judged within the package formed by the files given plus the content folder
- * (`--context`, default `fhir-resources/`; `--no-context` to judge the files alone).
+ * (`--context`, default `fhir-resources/`; `--no-context` to judge the files alone). The profiles the content
+ * claims (HL7 CPG and CRMI) are loaded from `--profiles` (default `test/fixtures/ig/`, test data, see its
+ * README): every claimed profile must resolve there or in FHIR core, and the content is checked against it.
  *
  * Prints one line per issue (file, FHIRPath location, severity, message) and a summary, or with `--json` a
  * machine-readable report. Exit code: 0 when no error (warnings allowed), 1 on any error, 2 on bad usage.
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingPathError } from '../src/package/content-files.ts';
 import type { ContentValidationResult } from '../src/package/validate-content.ts';
-import { validateContentFiles } from '../src/package/validate-content.ts';
+import { CLAIMED_PROFILES_DIR, validateContentFiles } from '../src/package/validate-content.ts';
 import { issueCheck, issueExpression } from '../src/validation/issues.ts';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -26,7 +28,9 @@ const USAGE = `Usage: npm run validate -- [--json] [--context <dir> | --no-conte
   paths          files or folders to validate (default: fhir-resources/)
   --json         print a machine-readable report
   --context dir  content folder the files belong to (default: fhir-resources/)
-  --no-context   judge references and uniqueness within the given files only`;
+  --no-context   judge references and uniqueness within the given files only
+  --profiles dir folder of the profiles the content claims (default: test/fixtures/ig/, HL7 CPG and CRMI)
+  --no-profiles  load no profiles (claimed profiles are then reported as unknown)`;
 
 function printText(result: ContentValidationResult): void {
   for (const file of result.files) {
@@ -76,6 +80,8 @@ async function main(): Promise<number> {
         json: { type: 'boolean', default: false },
         context: { type: 'string' },
         'no-context': { type: 'boolean', default: false },
+        profiles: { type: 'string' },
+        'no-profiles': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -93,7 +99,8 @@ async function main(): Promise<number> {
   const contextDir = values['no-context'] ? undefined : (values.context ?? DEFAULT_CONTENT_DIR);
   let result: ContentValidationResult;
   try {
-    result = await validateContentFiles({ paths, contextDir });
+    const profileDirs = values['no-profiles'] ? [] : [values.profiles ?? CLAIMED_PROFILES_DIR];
+    result = await validateContentFiles({ paths, contextDir, profileDirs });
   } catch (err: unknown) {
     if (err instanceof MissingPathError) {
       console.error(err.message);

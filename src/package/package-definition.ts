@@ -50,7 +50,8 @@ export const FHIR_PACKAGE: FhirPackageDefinition = {
   canonical: CANONICAL_BASE,
   url: CANONICAL_BASE,
   fhirVersions: ['4.0.1'],
-  dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
+  // The CPG and CRMI profiles the artifacts claim (CRMI from its continuous build: see test/fixtures/ig/README.md).
+  dependencies: { 'hl7.fhir.r4.core': '4.0.1', 'hl7.fhir.uv.cpg': '2.0.0', 'hl7.fhir.uv.crmi': 'current' },
   type: 'fhir.ig',
   license: 'Apache-2.0',
   author: 'Liver Cryoablation FHIR Knowledge Project',

@@ -7,6 +7,7 @@
  *
  * @see https://hl7.org/fhir/R4/validation.html
  */
+import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { countIssues, sortIssues } from '../validation/issues.ts';
 import type { ValidationIssue, Validator } from '../validation/types.ts';
@@ -40,6 +41,14 @@ export interface ContentValidationResult {
 }
 
 /**
+ * The folder of the HL7 CPG and CRMI profiles the content claims (test data, see its README): `npm run
+ * validate` and `npm run package` check the content against them.
+ * @see https://hl7.org/fhir/uv/cpg/
+ * @see https://hl7.org/fhir/uv/crmi/
+ */
+export const CLAIMED_PROFILES_DIR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'ig');
+
+/**
  * Options of {@link validateContentFiles}.
  * @see https://hl7.org/fhir/R4/validation.html
  */
@@ -48,6 +57,11 @@ export interface ValidateContentOptions {
   readonly paths: readonly string[];
   /** Content folder whose resources complete the package (undefined: none). */
   readonly contextDir?: string;
+  /**
+   * Folders of the profiles (and their extensions, code systems and value sets) the content claims: they
+   * resolve references but are not validated, and every profile the content claims must resolve.
+   */
+  readonly profileDirs?: readonly string[];
   readonly cwd?: string;
   /** A validator to reuse (default: a new one for the project's canonical base). */
   readonly validator?: Validator;
@@ -71,11 +85,12 @@ export async function validateContentFiles(options: ValidateContentOptions): Pro
     options.contextDir === undefined
       ? []
       : (await readContentFiles(await listJsonFiles([options.contextDir], { cwd }), { cwd })).filter((f) => !given.has(f.absolutePath));
-  const context = contextFiles.map(asResource).filter((r): r is Resource => r !== undefined);
+  const profileFiles = await readContentFiles(await listJsonFiles(options.profileDirs ?? [], { cwd }), { cwd });
+  const context = [...contextFiles, ...profileFiles].map(asResource).filter((r): r is Resource => r !== undefined);
 
   const validator = options.validator ?? createValidator({ canonicalBase: CANONICAL_BASE });
   const parsed = files.map((file) => file.json);
-  const validated = validator.validatePackage(parsed, { context, requireShareable: true });
+  const validated = validator.validatePackage(parsed, { context, requireShareable: true, requireKnownProfiles: true });
 
   const results = files.map((file, i): FileValidationResult => {
     const resource = asResource(file);

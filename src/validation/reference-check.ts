@@ -84,6 +84,11 @@ export interface ReferenceCheckContext {
   readonly root: Resource;
   /** Canonical base of the package's own artifacts (Coding systems under it must resolve). */
   readonly canonicalBase?: string;
+  /**
+   * A reference to a profile (a StructureDefinition, as `ActivityDefinition.profile` is) of another guide
+   * that does not resolve is an error (default: a warning, as for claimed profiles — see claimed-profiles.ts).
+   */
+  readonly requireKnownProfiles?: boolean;
 }
 
 /**
@@ -114,6 +119,8 @@ export function createReferenceCheck(context: ReferenceCheckContext): WalkCheck 
           `${what} ${canonical} does not resolve: version ${reference.version} not found (found ${resolution.otherVersions.join(', ')})`,
           path,
         );
+      } else if (types?.length === 1 && types[0] === 'StructureDefinition' && context.requireKnownProfiles !== true) {
+        add('warning', 'not-found', `Profile ${canonical} is not known here: it was not checked`, path);
       } else {
         add('error', 'not-found', `${what} ${canonical} does not resolve (not in the package, nor in FHIR R4 core content)`, path);
       }
@@ -191,6 +198,8 @@ export function createReferenceCheck(context: ReferenceCheckContext): WalkCheck 
     onElement(visit: ElementVisit): void {
       const { type, value, path, element } = visit;
       if (type === 'canonical') {
+        // Claimed profiles are resolved (and an unknown one reported) by the profile check.
+        if (element.path === 'Meta.profile') return;
         if (typeof value === 'string') checkCanonical(value, path, allowedTargetTypes(visit));
         return;
       }

@@ -138,6 +138,11 @@ export interface ValidateOptions {
    * rules of the project require, whether or not the resource claims the profile.
    */
   readonly requireShareable?: boolean;
+  /**
+   * A profile the resource claims in `meta.profile` that does not resolve is an error (default: a warning
+   * saying the resource was not validated against it, as a server holding other content must accept it).
+   */
+  readonly requireKnownProfiles?: boolean;
   /** Checks to skip (all run by default). */
   readonly skip?: readonly ValidationCheck[];
 }

@@ -17,12 +17,14 @@ import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { appendAll } from '../lib/arrays.ts';
 import { createBindingCheck } from './binding-check.ts';
 import { createBindingCodes } from './binding-codes.ts';
-import { CanonicalIndex, parseCanonical } from './canonical-index.ts';
+import { CanonicalIndex } from './canonical-index.ts';
+import { findStructureDefinition, resolveProfiles } from './claimed-profiles.ts';
 import { scanConceptTree, visitConceptCodings, type PlainConceptTree } from './codesystem-concepts.ts';
 import { createElementRulesCheck } from './element-rules-check.ts';
+import { checkExtensionSlices } from './extension-slice-check.ts';
 import { walkWithChecks, type WalkCallbacks } from './element-walker.ts';
 import { capIssues, countIssues, createIssue, MAX_ISSUES, dedupeIssues, issueCheck, issueExpression, isErrorIssue, sortIssues } from './issues.ts';
-import { ensureCoreStructures, isProfileWithSnapshot, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES, wholeCoreResource } from './r4-core.ts';
+import { ensureCoreStructures, loadAllCoreCanonicals, r4ResourceTypes, SHAREABLE_PROFILES } from './r4-core.ts';
 import { createReferenceCheck } from './reference-check.ts';
 import { checkSchema, compileSchemas } from './schema-check.ts';
 import { checkShareableExtras } from './shareable-check.ts';
@@ -122,48 +124,6 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const getPackageIndex = (): CanonicalIndex =>
     (packageIndex ??= new CanonicalIndex(options.packageResources ?? [], { resolver: options.resolveCanonical }));
 
-  /** Profiles to validate a resource against: requested, claimed in meta.profile, and shareable if required. */
-  const profilesFor = (resource: Resource, index: CanonicalIndex, validateOptions: ValidateOptions): { profiles: StructureDefinition[]; issues: ValidationIssue[] } => {
-    const issues: ValidationIssue[] = [];
-    const requested = new Set(validateOptions.profiles ?? []);
-    const claimed = new Set((resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string'));
-    const shareable = validateOptions.requireShareable ? SHAREABLE_PROFILES[resource.resourceType] : undefined;
-    const all = new Set([...requested, ...claimed, ...(shareable === undefined ? [] : [shareable])]);
-    const profiles: StructureDefinition[] = [];
-    for (const canonical of all) {
-      const resolution = index.resolve(parseCanonical(canonical));
-      if (!resolution.found) {
-        // Claimed profiles that do not resolve are reported by the reference check.
-        if (!claimed.has(canonical)) {
-          issues.push(createIssue('profile', { severity: 'error', code: 'not-found', text: `Unknown profile ${canonical}` }));
-        }
-        continue;
-      }
-      const sd = resolution.source === 'core' ? wholeCoreResource(resolution.resource) : resolution.resource;
-      if (!isProfileWithSnapshot(sd)) {
-        issues.push(
-          createIssue('profile', {
-            severity: 'warning',
-            code: 'not-supported',
-            text: `Profile ${canonical} has no snapshot: the resource was not validated against it`,
-          }),
-        );
-      } else if (sd.type !== resource.resourceType) {
-        issues.push(
-          createIssue('profile', {
-            severity: 'error',
-            code: 'invalid',
-            text: `Profile ${canonical} constrains ${sd.type}, not ${resource.resourceType}`,
-            expression: claimed.has(canonical) ? `${resource.resourceType}.meta.profile` : undefined,
-          }),
-        );
-      } else {
-        profiles.push(sd);
-      }
-    }
-    return { profiles, issues };
-  };
-
   /**
    * The checks before and after the structure check: `prepare` runs the schema check and finds the profiles
    * (or decides there is nothing more to check), `finish` runs every check after the structure check. Both are
@@ -187,7 +147,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     ensureCoreStructures();
     const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
     if (!structureWanted) return { resource, skip, issues, profiles: undefined, plainTree, checked: checked as Resource };
-    const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : profilesFor(resource, index, validateOptions);
+    const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : resolveProfiles(resource, index, validateOptions);
     appendAll(issues, profileIssues);
     return { resource, skip, issues, profiles, plainTree, checked: checked as Resource };
   };
@@ -195,6 +155,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const finish = (prepared: Checking, structureIssues: readonly ValidationIssue[], index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
     const { resource, skip, issues } = prepared;
     appendAll(issues, structureIssues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+    const extensionDefinition = (url: string): StructureDefinition | undefined => findStructureDefinition(index, url);
+    for (const profile of prepared.profiles ?? []) appendAll(issues, checkExtensionSlices(resource, profile, extensionDefinition));
     if (validateOptions.requireShareable && !skip.has('profile')) appendAll(issues, checkShareableExtras(resource, options.canonicalBase));
 
     const codes = createBindingCodes({
@@ -205,7 +167,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       checkValueSetMembership: options.checkValueSetMembership ?? codes.checkValueSetMembership,
       lookupCode: options.lookupCode ?? codes.lookupCode,
     });
-    const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase });
+    const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase, requireKnownProfiles: validateOptions.requireKnownProfiles });
     const rulesCheck = createElementRulesCheck(resource);
     const checks = [
       ...(skip.has('binding') ? [] : [bindingCheck]),

@@ -101,6 +101,7 @@ const AMA_NOTICE =
   'CPT \u00a9 Copyright 2026 American Medical Association. All rights reserved. AMA and CPT are registered ' +
   'trademarks of the American Medical Association.';
 const CPT = 'http://www.ama-assn.org/go/cpt';
+const CPG_ACTIVITY_TYPE = 'http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-activity-type-cs';
 const BASE = 'https://example.org/fhir/liver-cryoablation';
 const PROJECT_CS = `${BASE}/CodeSystem/liver-cryoablation`;
 const SNOMED_SYNONYM = { system: 'http://snomed.info/sct', code: '900000000000013009' };
@@ -449,7 +450,11 @@ describe('card section: Procedure Description', () => {
   it('is the procedure action: a ServiceRequest activity coded CPT 47383', () => {
     const ad = definitionOf(procedure);
     expect(ad.kind).toBe('ServiceRequest');
-    expect(ad.code?.coding).toEqual([{ system: CPT, version: '2026', code: '47383', display: CARD.name }]);
+    // The CPG activity-type coding says what kind of activity this is (cpg-servicerequestactivity's pattern).
+    expect(ad.code?.coding).toEqual([
+      { system: CPT, version: '2026', code: '47383', display: CARD.name },
+      { system: CPG_ACTIVITY_TYPE, code: 'order-service', display: 'Order a service' },
+    ]);
   });
 
   it('has six steps prefixed 1 to 6 in the card order, chained by before-start', () => {
@@ -668,18 +673,35 @@ describe('CPT and the AMA', () => {
 });
 
 describe('every resource', () => {
-  const PROFILES: Record<string, string> = {
-    CodeSystem: 'http://hl7.org/fhir/StructureDefinition/shareablecodesystem',
-    ValueSet: 'http://hl7.org/fhir/StructureDefinition/shareablevalueset',
-    ActivityDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableactivitydefinition',
-    PlanDefinition: 'http://hl7.org/fhir/StructureDefinition/shareableplandefinition',
-    Library: 'http://hl7.org/fhir/StructureDefinition/shareablelibrary',
-    Questionnaire: 'http://hl7.org/fhir/StructureDefinition/cqf-questionnaire',
+  const CORE = 'http://hl7.org/fhir/StructureDefinition/';
+  const CPG_PROFILE = 'http://hl7.org/fhir/uv/cpg/StructureDefinition/';
+  const CRMI = 'http://hl7.org/fhir/uv/crmi/StructureDefinition/';
+  /** The CPG activity profile for each kind of ActivityDefinition (Task steps have no narrower one). */
+  const CPG_ACTIVITY: Record<string, string> = {
+    ServiceRequest: 'cpg-servicerequestactivity',
+    CommunicationRequest: 'cpg-communicationactivity',
+    MedicationRequest: 'cpg-medicationrequestactivity',
+    Task: 'cpg-computableactivity',
+  };
+  /** The profiles each resource claims: R4 shareable, and for knowledge artifacts CPG and CRMI (issue 11). */
+  const profilesOf = (r: Canonical): string[] => {
+    switch (r.resourceType) {
+      case 'PlanDefinition':
+        return [`${CORE}shareableplandefinition`, `${CPG_PROFILE}cpg-computableplandefinition`, `${CRMI}crmi-shareableplandefinition`, `${CRMI}crmi-publishableplandefinition`];
+      case 'ActivityDefinition':
+        return [`${CORE}shareableactivitydefinition`, CPG_PROFILE + CPG_ACTIVITY[r.kind ?? ''], `${CRMI}crmi-shareableactivitydefinition`, `${CRMI}crmi-publishableactivitydefinition`];
+      case 'Library':
+        return [`${CORE}shareablelibrary`, `${CRMI}crmi-shareablelibrary`, `${CRMI}crmi-publishablelibrary`];
+      case 'Questionnaire':
+        return [`${CORE}cqf-questionnaire`, `${CRMI}crmi-shareablequestionnaire`, `${CRMI}crmi-publishablequestionnaire`];
+      default:
+        return [`${CORE}shareable${r.resourceType.toLowerCase()}`];
+    }
   };
 
   it.each(files.map((f) => [f.name, f.resource] as const))('%s is CRMI shareable', (name, r) => {
     expect(name).toBe(`${r.resourceType}-${r.id}.json`);
-    expect(r.meta?.profile).toEqual([PROFILES[r.resourceType]]);
+    expect(r.meta?.profile).toEqual(profilesOf(r));
     expect(r.url).toBe(r.url === CPT ? CPT : `${BASE}/${r.resourceType}/${r.id}`);
     expect(r.version).toBe(r.url === CPT ? '2026' : '0.1.0');
     expect(r.version).toMatch(r.url === CPT ? /^\d{4}$/ : /^\d+\.\d+\.\d+$/);

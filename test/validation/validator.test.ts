@@ -40,11 +40,12 @@ describe('createValidator', () => {
     expect(errors).toEqual([expect.objectContaining({ check: 'profile', expression: 'ActivityDefinition.publisher' })]);
   });
 
-  it('reports a claimed profile that resolves nowhere', () => {
+  it('warns of a claimed profile that resolves nowhere (not validated against it), and rejects it when known profiles are required', () => {
     const activity = { ...readFixture<ActivityDefinition>('package/ActivityDefinition-fixture-fasting.json'), meta: { profile: ['http://example.org/no-such-profile'] } };
-    expect(errorsOf(validator.validate(activity)).map(summarize)).toEqual([
-      expect.objectContaining({ check: 'reference', expression: 'ActivityDefinition.meta.profile[0]' }),
-    ]);
+    const unknownProfile = (severity: string): unknown =>
+      expect.objectContaining({ severity, check: 'profile', expression: 'ActivityDefinition.meta.profile[0]', text: expect.stringContaining('not validated against it') });
+    expect(validator.validate(activity).map(summarize)).toEqual([unknownProfile('warning')]);
+    expect(errorsOf(validator.validate(activity, { requireKnownProfiles: true })).map(summarize)).toEqual([unknownProfile('error')]);
   });
 
   it('resolves canonicals beyond the package through resolveCanonical', () => {
