@@ -28,7 +28,6 @@ const CEILINGS: Readonly<Record<string, number>> = {
   'src/terminology/codesystem-index.ts#constructor': 141,
   'src/terminology/expand.ts#expand': 105,
   'src/terminology/expand.ts#includeCodes': 107,
-  'src/terminology/fhir-provider.ts#filter': 91,
   'src/terminology/validate-code.ts#prepare': 100,
   'src/terminology/validate-code.ts#check': 123,
   'src/terminology/validate-code.ts#checkConceptSet': 132,
