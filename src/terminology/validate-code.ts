@@ -12,7 +12,8 @@ import type { CodeableConcept, Coding, Extension, Parameters, ParametersParamete
 import type { TxContext } from './context.ts';
 import { splitCanonical } from '../fhir/canonical.ts';
 import { DisplayCheck, DisplayList } from './designations.ts';
-import { filterOp, vurl, ValueSetExpander } from './expand.ts';
+import { ValueSetExpander } from './expand.ts';
+import { checkNotCircular, filterOp, noteRequiredSupplements, vurl } from './valueset-definition.ts';
 import { IssueList, toFhirIssue } from './issues.ts';
 import type { TxIssue } from './issues.ts';
 import type { MessageId } from './messages.ts';
@@ -24,7 +25,6 @@ import { addToPath, msg, notEvaluable, validationResult, type State } from './va
 
 const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const EXT_VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
-const EXT_SUPPLEMENT = 'http://hl7.org/fhir/StructureDefinition/valueset-supplement';
 
 /**
  * How the value was given: a code (+system), a Coding or a CodeableConcept.
@@ -83,27 +83,9 @@ export class ValueSetChecker {
   /** Resolves imports and checks filters (circularity, unknown value sets, filters without values). */
   prepare(): void {
     const canonical = vurl(this.vs);
-    if (this.stack.includes(canonical)) {
-      throw new FhirError(400, {
-        resourceType: 'OperationOutcome',
-        issue: [
-          toFhirIssue({
-            severity: 'error',
-            code: 'processing',
-            messageId: 'VALUESET_CIRCULAR_REFERENCE',
-            txCode: 'vs-invalid',
-            text: msg('VALUESET_CIRCULAR_REFERENCE', canonical, `[${[...this.stack, canonical].join(', ')}]`),
-          }),
-        ],
-      });
-    }
+    checkNotCircular(this.stack, canonical);
     if (this.stack.length === 0) this.ctx.params.seeValueSet(this.vs);
-    for (const ext of this.vs.extension ?? []) {
-      if (ext.url === EXT_SUPPLEMENT) {
-        const s = ext.valueCanonical ?? ext.valueUri ?? ext.valueString;
-        if (s !== undefined) this.ctx.requiredSupplements.add(s);
-      }
-    }
+    noteRequiredSupplements(this.ctx, this.vs);
     const compose = this.vs.compose;
     if (compose === undefined) return;
     const sets: [string, ValueSetComposeInclude][] = [

@@ -16,7 +16,6 @@ const FUNCTION_LIMIT = 80;
 /** Over the limit when the check was added (2026-12-07): `file` or `file#function` → lines then. */
 const CEILINGS: Readonly<Record<string, number>> = {
   'src/lib/regex.ts': 466,
-  'src/terminology/expand.ts': 829,
   'src/terminology/validate-code.ts': 1022,
   'src/app.ts#createApp': 110,
   'src/http/fhir-router.ts#createFhirRouter': 201,
@@ -26,8 +25,6 @@ const CEILINGS: Readonly<Record<string, number>> = {
   'src/server.ts#startServer': 111,
   'src/store/pg-changes.ts#followChanges': 87,
   'src/terminology/codesystem-index.ts#constructor': 141,
-  'src/terminology/expand.ts#expand': 105,
-  'src/terminology/expand.ts#includeCodes': 107,
   'src/terminology/validate-code.ts#prepare': 100,
   'src/terminology/validate-code.ts#check': 123,
   'src/terminology/validate-code.ts#checkConceptSet': 132,
