@@ -10,6 +10,13 @@ import type { IssueList } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
 
+/**
+ * How the value was given: a code (+system), a Coding or a CodeableConcept.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
+ */
+export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
+
 /** The path of a child element. */
 export function addToPath(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
@@ -38,7 +45,7 @@ export interface ValidationFindings {
   readonly ok: boolean | undefined;
   readonly op: IssueList;
   readonly st: State;
-  readonly mode: 'code' | 'coding' | 'codeableConcept';
+  readonly mode: ValidationMode;
   readonly issuePath: string;
   readonly cc: CodeableConcept;
   /** Messages so far; the final ones are added to it. */
