@@ -118,7 +118,7 @@ export function txError(status: number, issue: TxIssue): FhirError {
 /**
  * 422: supplements the request or the value set asked for were not found or not used (VALUESET_SUPPLEMENT_MISSING).
  *
- * @see https://hl7.org/fhir/R4/codesystem.html#supplements
+ * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function supplementsMissingError(missing: readonly string[]): FhirError {
   return txError(422, {

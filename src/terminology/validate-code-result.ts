@@ -22,6 +22,7 @@ export function addToPath(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
+/** The text of a catalogue message with its arguments. */
 export function msg(id: MessageId, ...args: (string | number | undefined)[]): string {
   return formatMessage(id, args);
 }
