@@ -9,9 +9,9 @@
 import type { CodeSystem, CodeSystemConcept, CodeSystemConceptProperty, CodeSystemProperty, Extension } from '@medplum/fhirtypes';
 import { ConceptFlag, indexCodeSystem } from './codesystem-index.ts';
 import type { CodeSystemIndex } from './codesystem-index.ts';
+import { conceptFilter, propertyFilter } from './concept-filters.ts';
 import { languageMatches, LanguageMatch } from './languages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
-import { compileRegex } from '../lib/regex.ts';
 import { forEachIntersection, tokenize } from './text-index.ts';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
@@ -284,97 +284,11 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
   }
 
   filter(property: string, op: string, value: string): ConceptFilter | undefined {
-    const idx = this.index;
-    const isConcept = property === 'concept' || property === 'code';
-    if (isConcept) {
-      const target = this.locate(value);
-      switch (op) {
-        case 'is-a':
-          if (target < 0) return NONE;
-          return {
-            has: (c) => idx.subsumes(target, c),
-            range: () => (idx.isTree ? [target, idx.subtreeEndOf(target)] : undefined),
-            forEach: (fn) => {
-              if (fn(target) === false) return;
-              let stop = false;
-              idx.forEachDescendant(target, (d) => {
-                if (!stop && fn(d) === false) stop = true;
-              });
-            },
-          };
-        case 'descendent-of':
-          if (target < 0) return NONE;
-          return {
-            has: (c) => c !== target && idx.subsumes(target, c),
-            forEach: (fn) => {
-              let stop = false;
-              idx.forEachDescendant(target, (d) => {
-                if (!stop && fn(d) === false) stop = true;
-              });
-            },
-          };
-        case 'is-not-a':
-          if (target < 0) return ALL;
-          return { has: (c) => !idx.subsumes(target, c) };
-        case 'child-of': {
-          if (target < 0) return NONE;
-          const kids = new Set(Array.from(idx.children(target)));
-          return { has: (c) => kids.has(c) };
-        }
-        case 'descendent-leaf':
-          if (target < 0) return NONE;
-          return { has: (c) => c !== target && idx.children(c).length === 0 && idx.subsumes(target, c) };
-        case 'generalizes':
-          if (target < 0) return NONE;
-          return { has: (c) => idx.subsumes(c, target) };
-        case '=':
-          return { has: (c) => idx.codes[c] === value };
-        case 'in': {
-          const set = new Set(value.split(',').map((s) => s.trim()));
-          return { has: (c) => set.has(idx.codes[c]) };
-        }
-        case 'not-in': {
-          const set = new Set(value.split(',').map((s) => s.trim()));
-          return { has: (c) => !set.has(idx.codes[c]) };
-        }
-        case 'regex': {
-          const re = compileRegex(value);
-          return { has: (c) => re.matches(idx.codes[c]) };
-        }
-        case 'exists':
-          return value === 'true' ? ALL : NONE;
-        default:
-          return undefined;
-      }
-    }
+    if (property === 'concept' || property === 'code') return conceptFilter(this.index, op, value);
     const known =
       this.propertyDefinitions.some((p) => p.code === property) ||
       ['inactive', 'notSelectable', 'status', 'parent', 'child', 'display', 'definition'].includes(this.index.meaningOf(property));
     if (!known) return undefined;
-    switch (op) {
-      case '=':
-        return { has: (c) => this.propertyValues(c, property).includes(value) };
-      case 'in': {
-        const set = new Set(value.split(',').map((s) => s.trim()));
-        return { has: (c) => this.propertyValues(c, property).some((v) => set.has(v)) };
-      }
-      case 'not-in': {
-        const set = new Set(value.split(',').map((s) => s.trim()));
-        return { has: (c) => !this.propertyValues(c, property).some((v) => set.has(v)) };
-      }
-      case 'regex': {
-        const re = compileRegex(value);
-        return { has: (c) => this.propertyValues(c, property).some((v) => re.matches(v)) };
-      }
-      case 'exists': {
-        const want = value === 'true';
-        return { has: (c) => this.propertyValues(c, property).length > 0 === want };
-      }
-      default:
-        return undefined;
-    }
+    return propertyFilter((c) => this.propertyValues(c, property), op, value);
   }
 }
-
-const NONE: ConceptFilter = { has: () => false, forEach: () => undefined };
-const ALL: ConceptFilter = { has: () => true };

@@ -8,6 +8,7 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { FhirError } from '../fhir/errors.ts';
 import type { IssueSeverity, IssueType } from '../fhir/errors.ts';
+import { formatMessage } from './messages.ts';
 
 /**
  * URL of the extension naming the message id of an issue.
@@ -112,4 +113,19 @@ export class IssueList {
  */
 export function txError(status: number, issue: TxIssue): FhirError {
   return new FhirError(status, { resourceType: 'OperationOutcome', issue: [toFhirIssue(issue)] });
+}
+
+/**
+ * 422: supplements the request or the value set asked for were not found or not used (VALUESET_SUPPLEMENT_MISSING).
+ *
+ * @see https://hl7.org/fhir/R4/codesystem.html
+ */
+export function supplementsMissingError(missing: readonly string[]): FhirError {
+  return txError(422, {
+    severity: 'error',
+    code: 'not-found',
+    messageId: 'VALUESET_SUPPLEMENT_MISSING',
+    txCode: 'not-found',
+    text: formatMessage(missing.length === 1 ? 'VALUESET_SUPPLEMENT_MISSING_one' : 'VALUESET_SUPPLEMENT_MISSING_other', [String(missing.length), missing.join(',')]),
+  });
 }

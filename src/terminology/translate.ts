@@ -8,7 +8,7 @@
  */
 import type { ConceptMap, ConceptMapGroup, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
-import { vurl } from './expand.ts';
+import { vurl } from './valueset-definition.ts';
 
 /** R5 relationship → R4 equivalence. */
 const RELATIONSHIP_TO_EQUIVALENCE: Readonly<Record<string, string>> = {

@@ -10,11 +10,19 @@ import type { IssueList } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { MessageId } from './messages.ts';
 
+/**
+ * How the value was given: a code (+system), a Coding or a CodeableConcept.
+ *
+ * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
+ */
+export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
+
 /** The path of a child element. */
 export function addToPath(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
 }
 
+/** The text of a catalogue message with its arguments. */
 export function msg(id: MessageId, ...args: (string | number | undefined)[]): string {
   return formatMessage(id, args);
 }
@@ -38,7 +46,7 @@ export interface ValidationFindings {
   readonly ok: boolean | undefined;
   readonly op: IssueList;
   readonly st: State;
-  readonly mode: 'code' | 'coding' | 'codeableConcept';
+  readonly mode: ValidationMode;
   readonly issuePath: string;
   readonly cc: CodeableConcept;
   /** Messages so far; the final ones are added to it. */

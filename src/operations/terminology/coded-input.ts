@@ -8,7 +8,7 @@
  */
 import type { CodeableConcept, Coding, Parameters } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
-import type { ValidationMode } from '../../terminology/validate-code.ts';
+import type { ValidationMode } from '../../terminology/validate-code-result.ts';
 import { param, paramString } from './services.ts';
 
 /**

@@ -11,7 +11,7 @@ import { FhirCodeSystemProvider } from '../../terminology/fhir-provider.ts';
 import { formatMessage } from '../../terminology/messages.ts';
 import type { CodeSystemProvider } from '../../terminology/provider.ts';
 import { PrepareIssue, prepareIssueResult, ValueSetChecker, valueSetForCodeSystem } from '../../terminology/validate-code.ts';
-import type { ValidationMode } from '../../terminology/validate-code.ts';
+import type { ValidationMode } from '../../terminology/validate-code-result.ts';
 import { presentVersionList } from '../../fhir/versions.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { extractCoded } from './coded-input.ts';
