@@ -74,6 +74,24 @@ function containedIds(resource: Resource): Set<string> {
   return ids;
 }
 
+/** What to say of a canonical that does not resolve: a profile of another guide is a warning unless required. */
+function unresolvedCanonical(
+  canonical: string,
+  what: string,
+  version: string | undefined,
+  otherVersions: readonly string[],
+  types: readonly string[] | undefined,
+  requireKnownProfiles: boolean,
+): { severity: 'error' | 'warning'; text: string } {
+  if (version !== undefined && otherVersions.length > 0) {
+    return { severity: 'error', text: `${what} ${canonical} does not resolve: version ${version} not found (found ${otherVersions.join(', ')})` };
+  }
+  if (types?.length === 1 && types[0] === 'StructureDefinition' && !requireKnownProfiles) {
+    return { severity: 'warning', text: `Profile ${canonical} is not known here: it was not checked` };
+  }
+  return { severity: 'error', text: `${what} ${canonical} does not resolve (not in the package, nor in FHIR R4 core content)` };
+}
+
 /**
  * What the reference check needs.
  * @see https://hl7.org/fhir/R4/references.html#canonical
@@ -112,18 +130,8 @@ export function createReferenceCheck(context: ReferenceCheckContext): WalkCheck 
     const reference: CanonicalReference = parseCanonical(canonical);
     const resolution = index.resolve(reference);
     if (!resolution.found) {
-      if (reference.version !== undefined && resolution.otherVersions.length > 0) {
-        add(
-          'error',
-          'not-found',
-          `${what} ${canonical} does not resolve: version ${reference.version} not found (found ${resolution.otherVersions.join(', ')})`,
-          path,
-        );
-      } else if (types?.length === 1 && types[0] === 'StructureDefinition' && context.requireKnownProfiles !== true) {
-        add('warning', 'not-found', `Profile ${canonical} is not known here: it was not checked`, path);
-      } else {
-        add('error', 'not-found', `${what} ${canonical} does not resolve (not in the package, nor in FHIR R4 core content)`, path);
-      }
+      const { severity, text } = unresolvedCanonical(canonical, what, reference.version, resolution.otherVersions, types, context.requireKnownProfiles === true);
+      add(severity, 'not-found', text, path);
       return;
     }
     if (types !== undefined && !types.includes(resolution.resource.resourceType)) {

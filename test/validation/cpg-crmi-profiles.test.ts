@@ -8,9 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivityDefinition, ElementDefinition, Extension, PlanDefinition, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { applyActivityDefinition } from '../../src/knowledge/activitydefinition-apply.ts';
 import { CLAIMED_PROFILES_DIR } from '../../src/package/validate-content.ts';
 import { snapshotFromDifferential } from '../../src/validation/profile-snapshot.ts';
 import { createValidator } from '../../src/validation/validator.ts';
+import { applyOptions, fixtureResolver } from '../knowledge/fixtures.ts';
 import { CONTENT_DIR, errorsOf, FIXTURE_CANONICAL_BASE, summarize } from './helpers.ts';
 
 const CPG = 'http://hl7.org/fhir/uv/cpg/StructureDefinition/';
@@ -75,6 +77,15 @@ describe('CPG and CRMI profiles of the content', () => {
     expect(errors(protocol(), [`${CPG}cpg-ordersetdefinition`])).toEqual([
       expect.objectContaining({ check: 'profile', expression: 'PlanDefinition.type', text: expect.stringContaining('CPGOrderSetDefinition') }),
     ]);
+  });
+});
+
+describe('the requests $apply makes from the content', () => {
+  it.each(['follow-up-imaging', 'fasting-instruction', 'pain-management'])('from %s claim the CPG request profile the ActivityDefinition names, and meet it', (id) => {
+    const activity = contentResource<ActivityDefinition>('ActivityDefinition', id);
+    const request = applyActivityDefinition(activity, { subject: 'Patient/p1' }, applyOptions(fixtureResolver(content)));
+    expect(request.meta?.profile).toEqual([activity.profile]);
+    expect(errors(request)).toEqual([]);
   });
 });
 
