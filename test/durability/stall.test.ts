@@ -4,8 +4,10 @@
  * 99,999-concept CodeSystem, a `$apply` data entry `{"resource": null}` — while a fifth client asks for
  * `/metadata`. Before the work bounds, the first body alone held the event loop for minutes.
  *
- * The bound is loose on purpose (a median over 40 requests, on a loaded 2-core machine): this test catches
- * a stall, it does not measure speed — `npm run bench -- --suites stall` does.
+ * No absolute time is asserted: the probe is compared with the bombs in the same run. Were the event loop
+ * held while a bomb is handled, each probe would wait for at least one whole bomb; so the probe's median must
+ * stay under half of the costliest bomb's median, whatever the speed of the machine. This test catches a
+ * stall, it does not measure speed — `npm run bench -- --suites stall` does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,8 @@ describe('four clients sending the worst bodies in a loop', () => {
   it('leave a fifth client answered promptly, and each of them answered without a 5xx', async () => {
     const result = await measureStall(new URL(server.base).origin, allBombs(), { probes: 40, warmUpMs: 3000 });
     expect(result.probe.statuses).toEqual({ 200: 40 });
-    expect(result.probe.medianMs, JSON.stringify(result)).toBeLessThan(250);
+    const costliest = Math.max(...result.attacks.map((a) => a.medianMs));
+    expect(result.probe.medianMs, JSON.stringify(result)).toBeLessThan(costliest / 2);
     for (const attack of result.attacks) {
       expect(attack.requests, attack.name).toBeGreaterThan(0);
       for (const status of Object.keys(attack.statuses)) expect(Number(status), `${attack.name}: ${JSON.stringify(attack.statuses)}`).toBeLessThan(500);
