@@ -226,6 +226,11 @@ class PgStore implements PgResourceStore {
     return rows[0] ? toStored(rows[0]) : undefined;
   }
 
+  async currentSeq(resourceType: string, id: string): Promise<number | undefined> {
+    const { rows } = await this.query<{ seq: string }>('SELECT seq FROM resource_current WHERE resource_type = $1 AND id = $2', [resourceType, id]);
+    return rows[0] ? Number(rows[0].seq) : undefined;
+  }
+
   async readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     if (!/^\d{1,9}$/.test(versionId)) return undefined;
     const { rows } = await this.query<VersionRow>('SELECT * FROM resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3', [resourceType, id, Number(versionId)]);
