@@ -14,8 +14,13 @@
  * sizes (`--sizes 10000,100000,1000000`), each on a fresh server; writes a table and an SVG chart to `--out`
  * (bench-results/), see scripts/bench/scaling.ts.
  *
+ * Suites `stores` and `cluster` (not in the default set: they need PostgreSQL, and `cluster` nginx; they fail with a
+ * message naming what to install when either is missing): embedded SQLite vs PostgreSQL for read by id, search by
+ * `url`, `$lookup` and create (scripts/bench/stores.ts); one replica direct, one behind nginx and two behind nginx
+ * for read by id and `$lookup` (scripts/bench/cluster-suite.ts, over `startCluster()` of scripts/cluster.ts).
+ *
  * Options: --duration <s> (5) --connections <n> (10) --rounds <n> (3) --warmup <s> (1) --only <substring,substring,…>
- *          --suites rest,terminology,knowledge[,stall,scaling] --size <concepts of the terminology suite> (100000)
+ *          --suites rest,terminology,knowledge[,stall,scaling,stores,cluster] --size <concepts of the terminology suite> (100000)
  *          --sizes <n,n,…> (scaling) --out <dir>
  *          --peer <FHIR base URL>: the terminology scenarios also run against that server (the generated CodeSystem
  *          and value sets are PUT into it first), in the same rounds; a second table gives both figures and their ratio.
@@ -32,6 +37,13 @@ import { knowledgeScenarios } from './bench/knowledge.ts';
 import { allBombs } from './bench/bombs.ts';
 import { measureStall } from './bench/stall.ts';
 import { runScaling } from './bench/scaling.ts';
+import { runStores } from './bench/stores.ts';
+import { runClusterSuite } from './bench/cluster-suite.ts';
+
+/** Suites measured on the one server this script starts. */
+const SERVER_SUITES: readonly string[] = ['rest', 'terminology', 'knowledge', 'stall'];
+/** Suites that start their own servers (not in the default set). */
+const STANDALONE_SUITES: readonly string[] = ['scaling', 'stores', 'cluster'];
 
 /** A benchmark scenario against the server. */
 export interface Scenario {
@@ -171,10 +183,26 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup);
   const only = values.only?.split(',');
   const peer = values.peer?.replace(/\/+$/, '');
+  const unknown = [...suites].filter((s) => !SERVER_SUITES.includes(s) && !STANDALONE_SUITES.includes(s));
+  if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${[...SERVER_SUITES, ...STANDALONE_SUITES].join(', ')}`);
   pinSelf();
-  if (suites.size === 1 && suites.has('scaling')) {
-    const lines = await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out });
+  const standalone = async (): Promise<{ lines: string[]; errors: string[] }> => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const suiteOptions = { duration, rounds, warmup, connections };
+    if (suites.has('scaling')) lines.push(...(await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out })));
+    for (const [name, run] of [['stores', runStores], ['cluster', runClusterSuite]] as const) {
+      if (!suites.has(name)) continue;
+      const result = await run(suiteOptions);
+      lines.push(...result.lines);
+      errors.push(...result.errors);
+    }
+    return { lines, errors };
+  };
+  if (![...suites].some((s) => SERVER_SUITES.includes(s))) {
+    const { lines, errors } = await standalone();
     process.stdout.write(`${lines.join('\n')}\n`);
+    if (errors.length > 0) throw new Error(`errors (non-2xx, timeouts) in: ${errors.join('; ')}`);
     return;
   }
 
@@ -296,10 +324,11 @@ async function main(): Promise<void> {
       }),
     );
   }
-  if (suites.has('scaling')) lines.push(...(await runScaling({ sizes: values.sizes.split(',').map(Number), duration, connections, outDir: values.out })));
+  const more = await standalone();
+  lines.push(...more.lines);
   process.stdout.write(`${lines.join('\n')}\n`);
-  const failed = rows.filter((r) => r.server.errors > 0);
-  if (failed.length > 0) throw new Error(`errors (non-2xx, timeouts) in: ${failed.map((r) => r.name).join('; ')}`);
+  const failed = [...rows.filter((r) => r.server.errors > 0).map((r) => r.name), ...more.errors];
+  if (failed.length > 0) throw new Error(`errors (non-2xx, timeouts) in: ${failed.join('; ')}`);
 }
 
 main().catch((err: unknown) => {

@@ -29,7 +29,7 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string;
-      setupRequest?: (req: { path?: string; method?: string }) => { path?: string; method?: string };
+      setupRequest?: (req: { path?: string; method?: string; body?: string }) => { path?: string; method?: string; body?: string };
     }[];
   }
   function autocannon(options: Options): Promise<Result>;

@@ -19,6 +19,8 @@ export interface BenchRequest {
   readonly path: string;
   /** When set, each request's path is drawn from it (e.g. a random code), instead of `path`. */
   readonly nextPath?: () => string;
+  /** When set, each request's body is drawn from it (e.g. Parameters naming a random code), instead of `body`. */
+  readonly nextBody?: () => string;
   readonly method?: 'GET' | 'POST';
   readonly body?: string;
   readonly headers?: Record<string, string>;
@@ -101,7 +103,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 
 /** Runs autocannon once. */
 export async function measure(base: string, request: BenchRequest, options: { connections: number; duration: number }): Promise<Measure> {
-  const nextPath = request.nextPath;
+  const { nextPath, nextBody } = request;
   const result = await autocannon({
     url: `${base}${request.path}`,
     connections: options.connections,
@@ -109,7 +111,10 @@ export async function measure(base: string, request: BenchRequest, options: { co
     method: request.method ?? 'GET',
     headers: request.headers,
     body: request.body,
-    requests: nextPath ? [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }] : undefined,
+    requests:
+      nextPath || nextBody
+        ? [{ setupRequest: (req) => ({ ...req, ...(nextPath ? { path: nextPath() } : {}), ...(nextBody ? { body: nextBody() } : {}) }) }]
+        : undefined,
   });
   return {
     rps: result.requests.average,

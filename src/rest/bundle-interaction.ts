@@ -180,6 +180,19 @@ async function batch(ctx: RestContext, bundle: Bundle, deps: BundleDeps): Promis
   return { status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry: entries } };
 }
 
+/**
+ * A read entry of a transaction, run once its writes are committed: a refused read (404, 410, 400) is that
+ * entry's answer, with its OperationOutcome, since the writes stand and a failed Bundle would say they did not.
+ */
+async function readAfterWrites(p: ParsedEntry, deps: BundleDeps): Promise<RestResponse> {
+  try {
+    return await deps.dispatch({ method: p.method, segments: p.segments, pairs: p.pairs, headers: entryHeaders(p.entry), body: async () => ({ kind: 'none' }) });
+  } catch (err) {
+    if (!(err instanceof FhirError)) throw err;
+    return { status: err.status, headers: err.headers, body: err.outcome };
+  }
+}
+
 async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): Promise<RestResponse> {
   const parsed = (bundle.entry ?? []).map((entry, index) => parseEntry(ctx, entry, index));
   const writes = parsed.filter((p) => p.method === 'POST' || p.method === 'PUT' || p.method === 'DELETE');
@@ -260,9 +273,7 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
   });
   for (const item of plan) if (item.existing) responses.set(item.parsed.index, item.existing);
   // Reads run after the writes, and see them.
-  for (const p of parsed.filter((x) => x.method === 'GET' || x.method === 'HEAD')) {
-    responses.set(p.index, await deps.dispatch({ method: p.method, segments: p.segments, pairs: p.pairs, headers: entryHeaders(p.entry), body: async () => ({ kind: 'none' }) }));
-  }
+  for (const p of parsed.filter((x) => x.method === 'GET' || x.method === 'HEAD')) responses.set(p.index, await readAfterWrites(p, deps));
   const includeBody = parsePrefer(deps.prefer).return !== 'minimal';
   return {
     status: 200,

@@ -153,6 +153,12 @@ class PgStore implements PgResourceStore {
         throw databaseUnavailable(err);
       }
       let broken = false;
+      // A checked-out client whose connection dies (backend terminated, server restarted) emits 'error'; without a
+      // listener that is an uncaught exception. The failing query rejects too, which is what is answered.
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         try {
@@ -184,6 +190,7 @@ class PgStore implements PgResourceStore {
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     }
@@ -224,6 +231,11 @@ class PgStore implements PgResourceStore {
       [resourceType, id],
     );
     return rows[0] ? toStored(rows[0]) : undefined;
+  }
+
+  async currentSeq(resourceType: string, id: string): Promise<number | undefined> {
+    const { rows } = await this.query<{ seq: string }>('SELECT seq FROM resource_current WHERE resource_type = $1 AND id = $2', [resourceType, id]);
+    return rows[0] ? Number(rows[0].seq) : undefined;
   }
 
   async readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
@@ -283,15 +295,26 @@ class PgStore implements PgResourceStore {
     } catch (err) {
       throw databaseUnavailable(err);
     }
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('SELECT pg_advisory_lock($1)', [key]);
       try {
         return await task();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+          broken = true;
+        });
       }
+    } catch (err) {
+      if (isConnectionError(err)) throw databaseUnavailable(err);
+      throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

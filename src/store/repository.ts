@@ -153,6 +153,8 @@ export class Repository {
   private async readShared(resourceType: string, id: string, entry: IndexEntry | undefined): Promise<IndexEntry> {
     let stored: StoredVersion | undefined;
     try {
+      // The common case, the index already holds the current version: a look at its seq, not its content.
+      if (entry && this.store.currentSeq && (await this.store.currentSeq(resourceType, id)) === entry.seq) return entry;
       stored = await this.store.readCurrent(resourceType, id);
     } catch (err) {
       if (entry && err instanceof FhirError && err.status === 503) return entry;

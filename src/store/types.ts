@@ -68,6 +68,11 @@ export interface ResourceStore {
   writeAll(writes: readonly StoreWrite[]): Promise<StoredVersion[]>;
   /** Current version (maybe a deletion marker), or undefined when the id never existed. */
   readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  /**
+   * The `seq` of the current version (deletion markers included), or undefined when the id never existed. Optional:
+   * a store shared by several processes offers it so a reader can check its index is current without reading the content.
+   */
+  currentSeq?(resourceType: string, id: string): Promise<number | undefined>;
   /** One version, or undefined. */
   readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined>;
   /** Versions newest first, and the total count of matching versions. */
