@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingPathError } from '../src/package/content-files.ts';
 import type { ContentValidationResult } from '../src/package/validate-content.ts';
+import { createBindingTerminology } from '../src/terminology/binding-terminology.ts';
 import { validateContentFiles } from '../src/package/validate-content.ts';
 import { issueCheck, issueExpression } from '../src/validation/issues.ts';
 
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
   const contextDir = values['no-context'] ? undefined : (values.context ?? DEFAULT_CONTENT_DIR);
   let result: ContentValidationResult;
   try {
-    result = await validateContentFiles({ paths, contextDir });
+    result = await validateContentFiles({ paths, contextDir, bindingTerminology: createBindingTerminology() });
   } catch (err: unknown) {
     if (err instanceof MissingPathError) {
       console.error(err.message);

@@ -34,7 +34,6 @@ const CEILINGS: Readonly<Record<string, number>> = {
   'src/terminology/validate-code.ts#checkConceptSet': 132,
   'src/terminology/validate-code.ts#checkCodeableConcept': 220,
   'src/validation/binding-check.ts#createBindingCheck': 137,
-  'src/validation/binding-codes.ts#createBindingCodes': 84,
   'src/validation/element-rules-check.ts#createElementRulesCheck': 149,
   'src/validation/reference-check.ts#createReferenceCheck': 134,
   'src/validation/validator.ts#createValidator': 175,

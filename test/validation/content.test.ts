@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContentValidationResult } from '../../src/package/validate-content.ts';
 import { validateContentFiles } from '../../src/package/validate-content.ts';
 import { CONTENT_DIR, errorsOf, summarize } from './helpers.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 const CONTENT_FILES = readdirSync(CONTENT_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -14,7 +15,7 @@ const CONTENT_FILES = readdirSync(CONTENT_DIR)
 
 describe('content in fhir-resources/', () => {
   let result: Promise<ContentValidationResult> | undefined;
-  const validated = (): Promise<ContentValidationResult> => (result ??= validateContentFiles({ paths: [CONTENT_DIR], contextDir: CONTENT_DIR }));
+  const validated = (): Promise<ContentValidationResult> => (result ??= validateContentFiles({ paths: [CONTENT_DIR], contextDir: CONTENT_DIR, bindingTerminology: createBindingTerminology() }));
 
   it('holds resources to validate', () => {
     expect(CONTENT_FILES.length).toBeGreaterThan(0);
