@@ -20,7 +20,6 @@ const CEILINGS: Readonly<Record<string, number>> = {
   'src/terminology/validate-code.ts': 1022,
   'src/app.ts#createApp': 110,
   'src/http/fhir-router.ts#createFhirRouter': 201,
-  'src/http/fhir-router.ts#dispatch': 83,
   'src/rest/bundle-interaction.ts#transaction': 89,
   'src/search/query.ts#parseSearchQuery': 112,
   'src/server.ts#startServer': 111,
