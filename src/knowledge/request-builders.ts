@@ -92,6 +92,16 @@ function missing(ad: ActivityDefinition, kind: string, what: string): Error {
   return unprocessable(`${label}: a ${kind} needs ${what}, and the ActivityDefinition has none`, { expression: 'ActivityDefinition.product' });
 }
 
+/**
+ * What a medication, device or supply request asks for: the product (a concept or a reference), else the
+ * activity's code; a 422 when the definition has neither.
+ */
+function productOf(ad: ActivityDefinition, kind: RequestKind): { readonly concept: CodeableConcept | undefined; readonly reference: Reference | undefined } {
+  const concept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
+  if (concept === undefined && ad.productReference === undefined) throw missing(ad, kind, 'a product (or a code)');
+  return { concept, reference: ad.productReference };
+}
+
 const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: RequestContext) => Draft>> = {
   ServiceRequest: (ad, ctx) => ({
     resourceType: 'ServiceRequest',
@@ -149,8 +159,7 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     location: ad.location,
   }),
   MedicationRequest: (ad, ctx) => {
-    const medicationCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (medicationCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'MedicationRequest', 'a product (or a code)');
+    const product = productOf(ad, 'MedicationRequest');
     return {
       resourceType: 'MedicationRequest',
       meta: metaOf(ad),
@@ -160,8 +169,8 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
       intent: ad.intent ?? 'proposal',
       priority: ad.priority,
       doNotPerform: ad.doNotPerform,
-      medicationCodeableConcept,
-      medicationReference: ad.productReference,
+      medicationCodeableConcept: product.concept,
+      medicationReference: product.reference,
       subject: ctx.subject,
       encounter: ctx.encounter,
       authoredOn: ctx.authoredOn,
@@ -173,8 +182,7 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     };
   },
   DeviceRequest: (ad, ctx) => {
-    const codeCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (codeCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'DeviceRequest', 'a product (or a code)');
+    const product = productOf(ad, 'DeviceRequest');
     return {
       resourceType: 'DeviceRequest',
       meta: metaOf(ad),
@@ -183,8 +191,8 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
       status: 'draft',
       intent: ad.intent ?? 'proposal',
       priority: ad.priority,
-      codeReference: ad.productReference,
-      codeCodeableConcept,
+      codeReference: product.reference,
+      codeCodeableConcept: product.concept,
       subject: ctx.subject,
       encounter: ctx.encounter,
       ...occurrence(ad, { timing: true }),
@@ -195,8 +203,7 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     };
   },
   SupplyRequest: (ad, ctx) => {
-    const itemCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (itemCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'SupplyRequest', 'a product (or a code)');
+    const product = productOf(ad, 'SupplyRequest');
     if (ad.quantity === undefined) throw missing(ad, 'SupplyRequest', 'a quantity');
     return {
       resourceType: 'SupplyRequest',
@@ -204,8 +211,8 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
       extension: extensionsOf(ctx, canonicalOf(ad)),
       status: 'draft',
       priority: ad.priority,
-      itemCodeableConcept,
-      itemReference: ad.productReference,
+      itemCodeableConcept: product.concept,
+      itemReference: product.reference,
       quantity: ad.quantity,
       ...occurrence(ad, { timing: true }),
       authoredOn: ctx.authoredOn,

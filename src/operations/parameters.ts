@@ -342,28 +342,3 @@ export function bodyToParameters(definition: OperationDefinition, body: unknown,
   return merged;
 }
 
-/** All parameters with a name. */
-export function params(parameters: Parameters, name: string): ParametersParameter[] {
-  return (parameters.parameter ?? []).filter((p) => p.name === name);
-}
-
-/** The value[x] of a parameter (primitive or complex), or undefined. */
-export function paramValue(parameter: ParametersParameter | undefined): unknown {
-  if (!parameter) return undefined;
-  for (const [key, value] of Object.entries(parameter)) {
-    if (key.startsWith('value')) return value;
-  }
-  return undefined;
-}
-
-/** The first parameter's value as a string (value[x] of a primitive type), or undefined. */
-export function stringParam(parameters: Parameters, name: string): string | undefined {
-  const value = paramValue(params(parameters, name)[0]);
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The first parameter's boolean value, or undefined. */
-export function booleanParam(parameters: Parameters, name: string): boolean | undefined {
-  const value = paramValue(params(parameters, name)[0]);
-  return typeof value === 'boolean' ? value : undefined;
-}

@@ -8,6 +8,7 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { FhirError } from '../fhir/errors.ts';
 import type { IssueSeverity, IssueType } from '../fhir/errors.ts';
+import { formatMessage } from './messages.ts';
 
 /**
  * URL of the extension naming the message id of an issue.
@@ -112,4 +113,20 @@ export class IssueList {
  */
 export function txError(status: number, issue: TxIssue): FhirError {
   return new FhirError(status, { resourceType: 'OperationOutcome', issue: [toFhirIssue(issue)] });
+}
+
+/**
+ * The 422 for required supplements (`useSupplement`, or a value set's `valueset-supplement`) that no code
+ * system in use applied: `VALUESET_SUPPLEMENT_MISSING`, naming them.
+ *
+ * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/ (useSupplement)
+ */
+export function supplementsMissing(missing: readonly string[]): FhirError {
+  return txError(422, {
+    severity: 'error',
+    code: 'not-found',
+    messageId: 'VALUESET_SUPPLEMENT_MISSING',
+    txCode: 'not-found',
+    text: formatMessage(missing.length === 1 ? 'VALUESET_SUPPLEMENT_MISSING_one' : 'VALUESET_SUPPLEMENT_MISSING_other', [String(missing.length), missing.join(',')]),
+  });
 }

@@ -7,7 +7,7 @@
 import type { CodeSystemConceptProperty, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import type { TxContext } from './context.ts';
 import { DisplayList } from './designations.ts';
-import { txError } from './issues.ts';
+import { supplementsMissing, txError } from './issues.ts';
 import { formatMessage } from './messages.ts';
 import type { CodeSystemProvider } from './provider.ts';
 import { presentVersionList } from '../fhir/versions.ts';
@@ -57,15 +57,7 @@ export function checkRequestedSupplements(ctx: TxContext, provider: CodeSystemPr
   if (ctx.params.supplements.size === 0) return;
   const bound = new Set(provider.supplements.flatMap((s) => [s.url ?? '', s.version !== undefined ? `${s.url}|${s.version}` : (s.url ?? '')]));
   const missing = [...ctx.params.supplements].filter((s) => !bound.has(s));
-  if (missing.length > 0) {
-    throw txError(422, {
-      severity: 'error',
-      code: 'not-found',
-      messageId: 'VALUESET_SUPPLEMENT_MISSING',
-      txCode: 'not-found',
-      text: formatMessage(missing.length === 1 ? 'VALUESET_SUPPLEMENT_MISSING_one' : 'VALUESET_SUPPLEMENT_MISSING_other', [String(missing.length), missing.join(',')]),
-    });
-  }
+  if (missing.length > 0) throw supplementsMissing(missing);
 }
 
 /**
