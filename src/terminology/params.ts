@@ -14,6 +14,7 @@ import type { LanguageList } from './languages.ts';
 import { txError } from './issues.ts';
 import { badRequest, shown } from '../fhir/errors.ts';
 import { primitiveOf } from '../fhir/parameters.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 const EXPANSION_PARAMETER_URLS = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -225,7 +226,7 @@ export class TxParams {
       const name = ext.extension?.find((e) => e.url === 'name');
       const value = ext.extension?.find((e) => e.url === 'value');
       const n = name?.valueString ?? name?.valueCode;
-      if (n !== undefined && value !== undefined) this.see(n, value as unknown as Record<string, unknown>, false);
+      if (n !== undefined && value !== undefined) this.see(n, fieldsOf(value), false);
     }
     const props = (vs.compose as { property?: unknown } | undefined)?.property;
     if (Array.isArray(props)) {
