@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { PackagedResource } from '../src/package/fhir-package.ts';
 import { writeFhirPackage } from '../src/package/fhir-package.ts';
 import { FHIR_PACKAGE } from '../src/package/package-definition.ts';
+import { createBindingTerminology } from '../src/terminology/binding-terminology.ts';
 import { CLAIMED_PROFILES_DIR, validateContentFiles } from '../src/package/validate-content.ts';
 import { issueExpression, isErrorIssue } from '../src/validation/issues.ts';
 
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   const contentDir = values.content ?? CONTENT_DIR;
   const outFile = values.out ?? join(PROJECT_ROOT, 'dist', `${FHIR_PACKAGE.name}-${FHIR_PACKAGE.version}.tgz`);
 
-  const result = await validateContentFiles({ paths: [contentDir], contextDir: contentDir, profileDirs: [CLAIMED_PROFILES_DIR] });
+  const result = await validateContentFiles({ paths: [contentDir], contextDir: contentDir, profileDirs: [CLAIMED_PROFILES_DIR], bindingTerminology: createBindingTerminology() });
   if (result.errorCount > 0) {
     for (const file of result.files) {
       for (const issue of file.issues.filter(isErrorIssue)) {

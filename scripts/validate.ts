@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MissingPathError } from '../src/package/content-files.ts';
 import type { ContentValidationResult } from '../src/package/validate-content.ts';
+import { createBindingTerminology } from '../src/terminology/binding-terminology.ts';
 import { CLAIMED_PROFILES_DIR, validateContentFiles } from '../src/package/validate-content.ts';
 import { issueCheck, issueExpression } from '../src/validation/issues.ts';
 
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
   let result: ContentValidationResult;
   try {
     const profileDirs = values['no-profiles'] ? [] : [values.profiles ?? CLAIMED_PROFILES_DIR];
-    result = await validateContentFiles({ paths, contextDir, profileDirs });
+    result = await validateContentFiles({ paths, contextDir, profileDirs, bindingTerminology: createBindingTerminology() });
   } catch (err: unknown) {
     if (err instanceof MissingPathError) {
       console.error(err.message);

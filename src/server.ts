@@ -16,6 +16,7 @@ import type { CodeSystem } from '@medplum/fhirtypes';
 import { buildTerminologyCapabilities } from './capability/terminology-capabilities.ts';
 import { storeTerminologyResources } from './store/terminology-source.ts';
 import { coreTerminology } from './terminology/core-package.ts';
+import { createBindingTerminology } from './terminology/binding-terminology.ts';
 import { valueSetMembership } from './terminology/membership.ts';
 import { loadContentFolder, type LoadReport } from './store/content-loader.ts';
 import { openRepository, type Repository } from './store/repository.ts';
@@ -96,7 +97,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     shared: pgStore !== undefined,
     baseUrl: publicBaseUrl,
     validator: (index) => {
-      validator = createServerValidator(index);
+      validator = createServerValidator(index, createBindingTerminology({ layers: [storeTerminologyResources(index)] }));
       return writeValidator(validator);
     },
   });

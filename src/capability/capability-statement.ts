@@ -1,6 +1,6 @@
 /**
- * The CapabilityStatement, generated from the served resource types, their search parameters and the
- * operation registry — nothing is kept by hand.
+ * The CapabilityStatement, generated from the served resource types, their search parameters, the REST
+ * interaction table the router dispatches by and the operation registry — nothing is kept by hand.
  *
  * @see https://hl7.org/fhir/R4/capabilitystatement.html
  * @see https://hl7.org/fhir/R4/terminology-service.html#4.6.2
@@ -8,6 +8,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, Extension } from '@medplum/fhirtypes';
 import type { OperationDefinition } from '@medplum/fhirtypes';
 import { SUPPORTED_TYPES } from '../fhir/resource-types.ts';
+import { interactionCodes } from '../rest/interaction-table.ts';
 import { searchParametersFor } from '../search/parameters.ts';
 import { SOFTWARE, STARTED_AT } from './software.ts';
 
@@ -35,8 +36,6 @@ function feature(definition: string, value: Extension): Extension {
 
 function resourceEntry(type: string, inputs: CapabilityInputs): CapabilityStatementRestResource {
   const params = searchParametersFor(type);
-  const interactions = ['read', 'vread', 'search-type', 'history-instance', 'history-type'];
-  if (inputs.writable) interactions.push('create', 'update', 'delete');
   const referenceParams = [...params.values()].filter((p) => p.type === 'reference');
   const revIncludes = SUPPORTED_TYPES.flatMap((source) =>
     [...searchParametersFor(source).values()]
@@ -46,7 +45,7 @@ function resourceEntry(type: string, inputs: CapabilityInputs): CapabilityStatem
   return {
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-    interaction: interactions.map((code) => ({ code: code as 'read' })),
+    interaction: interactionCodes('resource', inputs.writable).map((code) => ({ code })),
     versioning: 'versioned',
     readHistory: true,
     updateCreate: inputs.writable,
@@ -100,7 +99,7 @@ export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilitySt
           'Writes need `Authorization: Bearer <WRITE_TOKEN>`; without a configured token the server is read-only (405). ' +
           'Unknown search parameters are ignored (with an outcome entry) unless `Prefer: handling=strict`.',
         resource: SUPPORTED_TYPES.map((type) => resourceEntry(type, inputs)),
-        interaction: [{ code: 'batch' }, { code: 'transaction' }, { code: 'search-system' }, { code: 'history-system' }],
+        interaction: interactionCodes('system', inputs.writable).map((code) => ({ code })),
         operation: inputs.registry.system().map((d) => ({ name: d.definition.code as string, definition: d.definition.url as string })),
       },
     ],

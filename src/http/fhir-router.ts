@@ -27,6 +27,7 @@ import {
   updateInteraction,
   vreadInteraction,
 } from '../rest/interactions.ts';
+import { interactionRows, type InteractionLevel, type InteractionPath, type InteractionRoute } from '../rest/interaction-table.ts';
 import type { RestResponse } from '../rest/response.ts';
 import { bundleInteraction } from '../rest/bundle-interaction.ts';
 import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
@@ -69,6 +70,28 @@ interface Decoded {
   readonly segments: readonly string[];
   readonly pairs: QueryPairs;
   readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/** What an interaction handler receives: the request's base parts, the path's id and version id, its body. */
+interface InteractionCall {
+  readonly base: InteractionRequest & { readonly resourceType: string };
+  readonly id: string;
+  readonly versionId: string;
+  readonly body: BodySource;
+  /** True for an entry of a batch or transaction. */
+  readonly nested: boolean;
+}
+
+/** The handler of one row of the interaction table. */
+type InteractionHandler = (call: InteractionCall) => Promise<RestResponse> | RestResponse;
+
+/** The order of methods in an `Allow` header. */
+const METHOD_ORDER = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+
+/** A POST search's parameters: the query's, then the form body's. */
+async function withForm(body: BodySource, pairs: QueryPairs): Promise<QueryPairs> {
+  const b = await body(true);
+  return b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
 }
 
 function decodePath(rawPath: string): string[] {
@@ -193,87 +216,77 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
     return { status: 200, body: result };
   }
 
+  /** The REST interaction handlers, one for each row of the interaction table. */
+  const interactions: Record<InteractionRoute, InteractionHandler> = {
+    read: ({ base, id }) => readInteraction(rest, { ...base, id }),
+    vread: ({ base, id, versionId }) => {
+      if (!/^\d{1,15}$/.test(versionId)) throw badRequest(`${shown(versionId)} is not a valid version id`);
+      return vreadInteraction(rest, { ...base, id, versionId });
+    },
+    'search-type': ({ base }) => searchInteraction(rest, base),
+    'search-type-post': async ({ base, body }) => {
+      const all = await withForm(body, base.pairs);
+      return searchInteraction(rest, { ...base, pairs: all, params: pairsToParams(all) });
+    },
+    'history-instance': ({ base, id }) => historyInteraction(rest, { resourceType: base.resourceType, id, pairs: base.pairs, params: base.params }),
+    'history-type': ({ base }) => historyInteraction(rest, { resourceType: base.resourceType, pairs: base.pairs, params: base.params }),
+    create: async ({ base, body }) => createInteraction(rest, { ...base, body: jsonBody(await body(false)) }),
+    update: async ({ base, id, body }) => updateInteraction(rest, { ...base, id, body: jsonBody(await body(false)) }),
+    delete: ({ base, id }) => deleteInteraction(rest, { ...base, id }),
+    batch: async ({ base, body, nested }) => {
+      if (nested) throw methodNotAllowed('GET, POST');
+      const bundle = jsonBody(await body(false));
+      return bundleInteraction(rest, bundle, {
+        requireWrite: () => requireWrite(base.headers),
+        prefer: base.headers.prefer,
+        dispatch: (entry) => dispatch(entry.body, { ...entry, headers: { ...base.headers, ...entry.headers } }, true),
+      });
+    },
+    'search-system': ({ base }) => systemSearchInteraction(rest, { pairs: base.pairs, params: base.params, headers: base.headers }),
+    'search-system-post': async ({ base, body }) => {
+      const all = await withForm(body, base.pairs);
+      return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers: base.headers });
+    },
+    'history-system': ({ base }) => historyInteraction(rest, { pairs: base.pairs, params: base.params }),
+  };
+
+  /** Runs the table's interaction at this level and path for the method: 404 when none is there, 405 for another method. */
+  function interaction(level: InteractionLevel, path: InteractionPath, call: InteractionCall, method: string): Promise<RestResponse> | RestResponse {
+    const rows = interactionRows(level, path);
+    if (rows.length === 0) throw notFound('No FHIR interaction at this path');
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    const row = rows.find((r) => r.method === wanted);
+    if (row === undefined) throw methodNotAllowed(METHOD_ORDER.filter((m) => rows.some((r) => r.method === m)).join(', '));
+    if (row.write) requireWrite(call.base.headers);
+    return interactions[row.route](call);
+  }
+
   async function dispatch(body: BodySource, d: Decoded, nested = false): Promise<RestResponse> {
     const { method, segments, pairs, headers } = d;
     const params = pairsToParams(pairs);
     const [first, second, third, fourth] = segments;
-    const read = method === 'GET' || method === 'HEAD';
+    const call = (resourceType: string, id = '', versionId = ''): InteractionCall => ({ base: { resourceType, pairs, params, headers }, id, versionId, body, nested });
 
-    if (segments.length === 0) {
-      if (read) return systemSearchInteraction(rest, { pairs, params, headers });
-      if (method === 'POST' && !nested) {
-        const bundle = jsonBody(await body(false));
-        return bundleInteraction(rest, bundle, {
-          requireWrite: () => requireWrite(headers),
-          prefer: headers.prefer,
-          dispatch: (entry) => dispatch(entry.body, { ...entry, headers: { ...headers, ...entry.headers } }, true),
-        });
-      }
-      throw methodNotAllowed('GET, POST');
-    }
+    if (segments.length === 0) return interaction('system', '', call(''), method);
     if (first === 'metadata' && segments.length === 1) {
-      if (!read) throw methodNotAllowed('GET');
+      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
       const mode = typeof params.mode === 'string' ? params.mode : undefined;
       return metadataInteraction(deps.metadata(mode), { params });
     }
     if (first.startsWith('$') && segments.length === 1) return operation(body, d, 'system', first.slice(1));
-    if (first === '_history' && segments.length === 1) {
-      if (!read) throw methodNotAllowed('GET');
-      return historyInteraction(rest, { pairs, params });
-    }
-    if (first === '_search' && segments.length === 1) {
-      if (method !== 'POST') throw methodNotAllowed('POST');
-      const b = await body(true);
-      const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
-      return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers });
-    }
+    if ((first === '_history' || first === '_search') && segments.length === 1) return interaction('system', first, call(''), method);
     if (!isSupportedType(first)) throw notFound(`Resource type ${shown(first)} is not served here`);
     const resourceType = first;
-    const base = { resourceType, pairs, params, headers };
 
-    if (segments.length === 1) {
-      if (read) return searchInteraction(rest, base);
-      if (method === 'POST') {
-        requireWrite(headers);
-        return createInteraction(rest, { ...base, body: jsonBody(await body(false)) });
-      }
-      throw methodNotAllowed('GET, POST');
-    }
+    if (segments.length === 1) return interaction('type', '', call(resourceType), method);
     if (second.startsWith('$') && segments.length === 2) return operation(body, d, 'type', second.slice(1), resourceType);
-    if (second === '_search' && segments.length === 2) {
-      if (method !== 'POST') throw methodNotAllowed('POST');
-      const b = await body(true);
-      const all = b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
-      return searchInteraction(rest, { ...base, pairs: all, params: pairsToParams(all) });
-    }
-    if (second === '_history' && segments.length === 2) {
-      if (!read) throw methodNotAllowed('GET');
-      return historyInteraction(rest, { resourceType, pairs, params });
-    }
+    if ((second === '_search' || second === '_history') && segments.length === 2) return interaction('type', second, call(resourceType), method);
     checkId(second);
     const id = second;
-    if (segments.length === 2) {
-      const request: InteractionRequest = { ...base, id };
-      if (read) return readInteraction(rest, request);
-      if (method === 'PUT') {
-        requireWrite(headers);
-        return updateInteraction(rest, { ...request, body: jsonBody(await body(false)) });
-      }
-      if (method === 'DELETE') {
-        requireWrite(headers);
-        return deleteInteraction(rest, request);
-      }
-      throw methodNotAllowed('GET, PUT, DELETE');
-    }
+    if (segments.length === 2) return interaction('instance', '', call(resourceType, id), method);
     if (third.startsWith('$') && segments.length === 3) return operation(body, d, 'instance', third.slice(1), resourceType, id);
-    if (third === '_history') {
-      if (!read) throw methodNotAllowed('GET');
-      if (segments.length === 3) return historyInteraction(rest, { resourceType, id, pairs, params });
-      if (segments.length === 4) {
-        if (!/^\d{1,15}$/.test(fourth)) throw badRequest(`${shown(fourth)} is not a valid version id`);
-        return vreadInteraction(rest, { ...base, id, versionId: fourth });
-      }
-    }
+    if (third === '_history' && segments.length === 3) return interaction('instance', '_history', call(resourceType, id), method);
+    if (third === '_history' && segments.length === 4) return interaction('instance', '_history/{vid}', call(resourceType, id, fourth), method);
     throw notFound('No FHIR interaction at this path');
   }
 

@@ -4,9 +4,9 @@
  *
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-import type { Reference, Resource, ValueSet } from '@medplum/fhirtypes';
+import type { Resource, ValueSet } from '@medplum/fhirtypes';
 import { tooCostly } from '../fhir/errors.ts';
-import { applyScope, parseReference, referenceTo, type ApplyInput, type ParsedReference } from './apply-input.ts';
+import { applyScope, parseReference, referenceTo, type ApplyInput, type LiteralReference, type ParsedReference } from './apply-input.ts';
 import { enumeratedMembership } from './enumerated-membership.ts';
 import type { EvaluationScope } from './expressions.ts';
 import type { FhirPathTerminology } from './fhirpath-memberof.ts';
@@ -37,14 +37,14 @@ export interface ApplyEnvironment {
   readonly resolver: KnowledgeResolver;
   readonly scope: EvaluationScope;
   readonly subject: ParsedReference;
-  readonly subjectReference: Reference;
-  readonly encounter?: Reference;
+  readonly subjectReference: LiteralReference;
+  readonly encounter?: LiteralReference;
   /** The practitioner applying the definition. */
-  readonly practitioner?: Reference;
+  readonly practitioner?: LiteralReference;
   /** The organization applying the definition. */
-  readonly organization?: Reference;
+  readonly organization?: LiteralReference;
   /** The requester of generated requests: the practitioner, else the organization, applying the definition. */
-  readonly requester?: Reference;
+  readonly requester?: LiteralReference;
   readonly now: string;
   readonly deadline: number;
 }

@@ -74,10 +74,18 @@ export function parseReference(value: string, parameter: string): ParsedReferenc
 }
 
 /**
+ * A reference by its `reference` string alone, with no inline `resource`: as such it may stand where any
+ * typed reference (`Reference<Patient | Group>`, `Reference<Encounter>` …) is wanted, since the type
+ * parameter of `Reference` only types the inline resource.
+ * @see https://hl7.org/fhir/R4/references.html#literal
+ */
+export type LiteralReference = Reference<never>;
+
+/**
  * A Reference to a parsed reference string.
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-export function referenceTo(parsed: ParsedReference): Reference {
+export function referenceTo(parsed: ParsedReference): LiteralReference {
   return { reference: parsed.reference };
 }
 

@@ -28,6 +28,7 @@ import { analyzeFhirPath, type ExpressionReads } from './expression-analysis.ts'
 import { FHIRPATH_LANGUAGE } from './expressions.ts';
 import { MAX_PACKAGE_RESOURCES } from './limits.ts';
 import type { KnowledgeResolver } from './resolver.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 /**
  * Options of {@link dataRequirementsLibrary}.
@@ -81,17 +82,22 @@ function executableClosure(root: Resource, options: DataRequirementsOptions): Re
   return ordered;
 }
 
+/** True for an object with a string `language` and `expression`: an Expression. */
+function isExpression(value: object): value is Expression {
+  const record = fieldsOf(value);
+  return typeof record.language === 'string' && typeof record.expression === 'string';
+}
+
 /** Every Expression in a resource (conditions, dynamic values, …). */
 function expressionsIn(value: unknown, out: Expression[]): Expression[] {
   if (Array.isArray(value)) {
     for (const item of value) expressionsIn(item, out);
   } else if (typeof value === 'object' && value !== null) {
-    const record = value as Record<string, unknown>;
-    if (typeof record.language === 'string' && typeof record.expression === 'string') {
-      out.push(record as unknown as Expression);
+    if (isExpression(value)) {
+      out.push(value);
       // Its cqf-alternativeExpression (the FHIRPath form of a CQL condition) is an Expression too.
-      expressionsIn(record.extension, out);
-    } else for (const child of Object.values(record)) expressionsIn(child, out);
+      expressionsIn(value.extension, out);
+    } else for (const child of Object.values(value)) expressionsIn(child, out);
   }
   return out;
 }

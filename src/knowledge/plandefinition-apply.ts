@@ -27,6 +27,7 @@ import type {
   RequestGroup,
   RequestGroupAction,
   Resource,
+  Task,
 } from '@medplum/fhirtypes';
 import { tooCostly, unprocessable } from '../fhir/errors.ts';
 import { applyActivity } from './activitydefinition-apply.ts';
@@ -132,9 +133,9 @@ function goalsOf(action: PlanDefinitionAction, scope: PlanScope): Reference[] {
 }
 
 /** A proposed Task standing for an action that has neither a definition nor sub-actions (rule rqg-1). */
-function actionTask(action: PlanDefinitionAction, state: ApplyState, goals: readonly Reference[]): Resource {
+function actionTask(action: PlanDefinitionAction, state: ApplyState, goals: readonly Reference[]): Task {
   const { environment } = state;
-  return compact({
+  return compact<Task>({
     resourceType: 'Task',
     extension: goals.map((goal) => ({ url: PERTAINS_TO_GOAL_URL, valueReference: goal })),
     status: 'draft',
@@ -146,17 +147,15 @@ function actionTask(action: PlanDefinitionAction, state: ApplyState, goals: read
     encounter: environment.encounter,
     authoredOn: environment.now,
     requester: environment.requester,
-  }) as unknown as Resource;
+  });
 }
 
 /** Adds a generated resource to the container under a readable id; returns its local reference. */
 function contain(state: ApplyState, resource: Resource, preferredId: string): Reference {
   const id = state.ids.allocate(preferredId);
   // As { resourceType, id, ...rest }: the allocated id second (a resource's own id, if any, still wins).
-  const source = resource as unknown as Record<string, unknown>;
-  const placed: Record<string, unknown> = { resourceType: resource.resourceType, id };
-  for (const key in source) if (key !== 'resourceType') placed[key] = source[key];
-  state.generated.push(placed as unknown as Resource);
+  const placed: Resource = Object.assign({ resourceType: resource.resourceType, id }, resource);
+  state.generated.push(placed);
   return { reference: `#${id}` };
 }
 
@@ -323,7 +322,7 @@ function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): Reques
   state.planStack.pop();
 
   const canonical = canonicalOf(pd);
-  return compact({
+  return compact<RequestGroup>({
     resourceType: 'RequestGroup',
     instantiatesCanonical: canonical === undefined ? undefined : [canonical],
     status: 'draft',
@@ -333,7 +332,7 @@ function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): Reques
     authoredOn: environment.now,
     author: environment.practitioner,
     action: withoutDanglingRelations(actions, actionIds(actions, new Set())),
-  }) as unknown as RequestGroup;
+  });
 }
 
 /**
@@ -361,7 +360,7 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
   const requestGroup = { ...applyPlan(pd, state, 0), id: requestGroupId };
   const canonical = canonicalOf(pd);
   const messages = messagesOutcome(state.messages, ids);
-  const carePlan = compact({
+  const carePlan = compact<CarePlan>({
     resourceType: 'CarePlan',
     contained: [requestGroup, ...state.generated, ...state.goals, ...state.participants.resources(), ...(messages === undefined ? [] : [messages])],
     extension: messages === undefined ? undefined : [{ url: MESSAGES_EXTENSION_URL, valueReference: { reference: `#${messages.id}` } }],
@@ -379,5 +378,5 @@ export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, optio
     note: input.warnings?.map((text) => ({ text: `Warning: ${text}` })),
   });
   // Drafts share objects with the (frozen) artifacts and with each other: one copy makes the result its own.
-  return (options.mayShareArtifacts === true ? carePlan : copyJson(carePlan)) as unknown as CarePlan;
+  return options.mayShareArtifacts === true ? carePlan : copyJson(carePlan);
 }

@@ -8,8 +8,24 @@
  * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  * @see https://hl7.org/fhir/R4/extension-resource-pertainstogoal.html
  */
-import type { ActivityDefinition, CodeableConcept, Extension, Reference, Resource } from '@medplum/fhirtypes';
+import type {
+  ActivityDefinition,
+  CodeableConcept,
+  CommunicationRequest,
+  DeviceRequest,
+  Extension,
+  MedicationRequest,
+  Meta,
+  Period,
+  Reference,
+  Resource,
+  ServiceRequest,
+  SupplyRequest,
+  Task,
+  Timing,
+} from '@medplum/fhirtypes';
 import { unprocessable } from '../fhir/errors.ts';
+import type { LiteralReference } from './apply-input.ts';
 import { canonicalOf } from './canonical.ts';
 
 /**
@@ -39,25 +55,24 @@ export const INSTANTIATES_CANONICAL_URL = 'http://hl7.org/fhir/StructureDefiniti
  * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export interface RequestContext {
-  readonly subject: Reference;
-  readonly encounter?: Reference;
-  readonly requester?: Reference;
+  readonly subject: LiteralReference;
+  readonly encounter?: LiteralReference;
+  readonly requester?: LiteralReference;
   readonly authoredOn: string;
   /** Goals the request pertains to (references into the same CarePlan). */
   readonly goals?: readonly Reference[];
 }
 
-type Draft = Record<string, unknown>;
-
 /** The object without its undefined properties (and without empty lists). */
-export function compact(draft: Draft): Draft {
-  const out: Draft = {};
+export function compact<T extends object>(draft: T): T {
+  const out: Partial<T> = {};
   for (const key in draft) {
     const value = draft[key];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     out[key] = value;
   }
-  return out;
+  // Only members that were undefined or empty lists are left out: what remains is the draft's type.
+  return out as T;
 }
 
 function extensionsOf(ctx: RequestContext, instantiates: string | undefined): Extension[] {
@@ -74,12 +89,12 @@ function patientTakesPart(ad: ActivityDefinition): boolean {
   return (ad.participant ?? []).some((p) => p.type === 'patient');
 }
 
-function metaOf(ad: ActivityDefinition): Draft | undefined {
+function metaOf(ad: ActivityDefinition): Meta | undefined {
   return ad.profile === undefined ? undefined : { profile: [ad.profile] };
 }
 
 /** occurrence[x] from timing[x], for request types whose occurrence allows the given variants. */
-function occurrence(ad: ActivityDefinition, allowed: { timing: boolean }): Draft {
+function occurrence(ad: ActivityDefinition, allowed: { timing: boolean }): { occurrenceDateTime?: string; occurrencePeriod?: Period; occurrenceTiming?: Timing } {
   return {
     occurrenceDateTime: ad.timingDateTime,
     occurrencePeriod: ad.timingPeriod,
@@ -87,17 +102,42 @@ function occurrence(ad: ActivityDefinition, allowed: { timing: boolean }): Draft
   };
 }
 
+function canonicalList(ad: ActivityDefinition): string[] | undefined {
+  const canonical = canonicalOf(ad);
+  return canonical === undefined ? undefined : [canonical];
+}
+
 function missing(ad: ActivityDefinition, kind: string, what: string): Error {
   const label = ad.id === undefined ? (ad.url ?? 'ActivityDefinition') : `ActivityDefinition/${ad.id}`;
   return unprocessable(`${label}: a ${kind} needs ${what}, and the ActivityDefinition has none`, { expression: 'ActivityDefinition.product' });
 }
 
-const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: RequestContext) => Draft>> = {
+/**
+ * What a medication, device or supply request asks for: the product (a concept or a reference), else the
+ * activity's code; a 422 when the definition has neither.
+ */
+function productOf(ad: ActivityDefinition, kind: RequestKind): { readonly concept: CodeableConcept | undefined; readonly reference: ActivityDefinition['productReference'] } {
+  const concept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
+  if (concept === undefined && ad.productReference === undefined) throw missing(ad, kind, 'a product (or a code)');
+  return { concept, reference: ad.productReference };
+}
+
+/** The resource type of each request kind. */
+interface RequestOfKind {
+  ServiceRequest: ServiceRequest;
+  CommunicationRequest: CommunicationRequest;
+  Task: Task;
+  MedicationRequest: MedicationRequest;
+  DeviceRequest: DeviceRequest;
+  SupplyRequest: SupplyRequest;
+}
+
+const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: RequestContext) => RequestOfKind[K] } = {
   ServiceRequest: (ad, ctx) => ({
     resourceType: 'ServiceRequest',
     meta: metaOf(ad),
     extension: extensionsOf(ctx, undefined),
-    instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+    instantiatesCanonical: canonicalList(ad),
     status: 'draft',
     intent: ad.intent ?? 'proposal',
     priority: ad.priority,
@@ -135,7 +175,8 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     extension: extensionsOf(ctx, undefined),
     instantiatesCanonical: canonicalOf(ad),
     status: 'draft',
-    intent: ad.intent ?? 'proposal',
+    // Passed through as for the other kinds; R4's Task intent has no `directive` (the validator reports one).
+    intent: (ad.intent ?? 'proposal') as Task['intent'],
     priority: ad.priority,
     code: ad.code,
     description: ad.description,
@@ -149,19 +190,20 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     location: ad.location,
   }),
   MedicationRequest: (ad, ctx) => {
-    const medicationCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (medicationCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'MedicationRequest', 'a product (or a code)');
+    const product = productOf(ad, 'MedicationRequest');
     return {
       resourceType: 'MedicationRequest',
       meta: metaOf(ad),
       extension: extensionsOf(ctx, undefined),
-      instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+      instantiatesCanonical: canonicalList(ad),
       status: 'draft',
-      intent: ad.intent ?? 'proposal',
+      // Passed through as for the other kinds; R4's MedicationRequest intent has no `directive`.
+      intent: (ad.intent ?? 'proposal') as MedicationRequest['intent'],
       priority: ad.priority,
       doNotPerform: ad.doNotPerform,
-      medicationCodeableConcept,
-      medicationReference: ad.productReference,
+      medicationCodeableConcept: product.concept,
+      // The definition's product may name a Substance, which R4's medicationReference does not allow: passed through.
+      medicationReference: product.reference as MedicationRequest['medicationReference'],
       subject: ctx.subject,
       encounter: ctx.encounter,
       authoredOn: ctx.authoredOn,
@@ -173,18 +215,19 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     };
   },
   DeviceRequest: (ad, ctx) => {
-    const codeCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (codeCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'DeviceRequest', 'a product (or a code)');
+    const product = productOf(ad, 'DeviceRequest');
     return {
       resourceType: 'DeviceRequest',
       meta: metaOf(ad),
       extension: extensionsOf(ctx, undefined),
-      instantiatesCanonical: canonicalOf(ad) === undefined ? undefined : [canonicalOf(ad)],
+      instantiatesCanonical: canonicalList(ad),
       status: 'draft',
       intent: ad.intent ?? 'proposal',
       priority: ad.priority,
-      codeReference: ad.productReference,
-      codeCodeableConcept,
+      // R4's ActivityDefinition.productReference names a Medication or Substance, a DeviceRequest's code a
+      // Device: the definition's reference is passed through as it is.
+      codeReference: product.reference as unknown as DeviceRequest['codeReference'],
+      codeCodeableConcept: product.concept,
       subject: ctx.subject,
       encounter: ctx.encounter,
       ...occurrence(ad, { timing: true }),
@@ -195,8 +238,7 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
     };
   },
   SupplyRequest: (ad, ctx) => {
-    const itemCodeableConcept = ad.productCodeableConcept ?? (ad.productReference === undefined ? ad.code : undefined);
-    if (itemCodeableConcept === undefined && ad.productReference === undefined) throw missing(ad, 'SupplyRequest', 'a product (or a code)');
+    const product = productOf(ad, 'SupplyRequest');
     if (ad.quantity === undefined) throw missing(ad, 'SupplyRequest', 'a quantity');
     return {
       resourceType: 'SupplyRequest',
@@ -204,8 +246,8 @@ const BUILDERS: Readonly<Record<RequestKind, (ad: ActivityDefinition, ctx: Reque
       extension: extensionsOf(ctx, canonicalOf(ad)),
       status: 'draft',
       priority: ad.priority,
-      itemCodeableConcept,
-      itemReference: ad.productReference,
+      itemCodeableConcept: product.concept,
+      itemReference: product.reference,
       quantity: ad.quantity,
       ...occurrence(ad, { timing: true }),
       authoredOn: ctx.authoredOn,
@@ -236,5 +278,5 @@ export function buildRequest(ad: ActivityDefinition, ctx: RequestContext): Resou
       expression: 'ActivityDefinition.kind',
     });
   }
-  return compact(BUILDERS[kind](ad, ctx)) as unknown as Resource;
+  return compact<Resource>(BUILDERS[kind](ad, ctx));
 }

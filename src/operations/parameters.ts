@@ -9,6 +9,7 @@
  */
 import type { OperationDefinition, OperationDefinitionParameter, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { badRequest, shown } from '../fhir/errors.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 /** Query parameters that are about the response format, not inputs. */
 const FORMAT_PARAMS = new Set(['_format', '_pretty', '_summary', '_elements']);
@@ -175,7 +176,7 @@ function acceptedValueKeys(param: OperationDefinitionParameter): readonly string
 function valueKeysOf(entry: ParametersParameter): string[] {
   const keys: string[] = [];
   for (const key of Object.keys(entry)) {
-    if ((key.startsWith('value') || key === 'resource' || key === 'part') && (entry as unknown as Record<string, unknown>)[key] !== undefined) keys.push(key);
+    if ((key.startsWith('value') || key === 'resource' || key === 'part') && fieldsOf(entry)[key] !== undefined) keys.push(key);
   }
   return keys;
 }
@@ -223,7 +224,7 @@ function checkEntry(entry: ParametersParameter, param: OperationDefinitionParame
   if (key === undefined || !accepted.includes(key)) {
     throw badRequest(`Parameter ${name} has type ${type} and must be sent as ${accepted[0]}, got ${got}`, { expression: name });
   }
-  const value = (entry as unknown as Record<string, unknown>)[key];
+  const value = fieldsOf(entry)[key];
   if (INTEGER_KEYS.includes(key)) {
     if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`Parameter ${name} must be an integer`, { expression: name });
     checkIntegerRange(name, type === 'decimal' ? 'integer' : type, value, name);
@@ -342,28 +343,3 @@ export function bodyToParameters(definition: OperationDefinition, body: unknown,
   return merged;
 }
 
-/** All parameters with a name. */
-export function params(parameters: Parameters, name: string): ParametersParameter[] {
-  return (parameters.parameter ?? []).filter((p) => p.name === name);
-}
-
-/** The value[x] of a parameter (primitive or complex), or undefined. */
-export function paramValue(parameter: ParametersParameter | undefined): unknown {
-  if (!parameter) return undefined;
-  for (const [key, value] of Object.entries(parameter)) {
-    if (key.startsWith('value')) return value;
-  }
-  return undefined;
-}
-
-/** The first parameter's value as a string (value[x] of a primitive type), or undefined. */
-export function stringParam(parameters: Parameters, name: string): string | undefined {
-  const value = paramValue(params(parameters, name)[0]);
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The first parameter's boolean value, or undefined. */
-export function booleanParam(parameters: Parameters, name: string): boolean | undefined {
-  const value = paramValue(params(parameters, name)[0]);
-  return typeof value === 'boolean' ? value : undefined;
-}

@@ -14,7 +14,7 @@ import { r4OperationDefinition } from '../fhir/operation-definitions.ts';
 import { badRequest } from '../fhir/errors.ts';
 import { validateForWrite } from '../rest/write-validation.ts';
 import { toOperationOutcome } from '../validation/issues.ts';
-import { params, stringParam } from './parameters.ts';
+import { params, paramString } from '../fhir/parameters.ts';
 import type { ServerServices } from './services.ts';
 import type { OperationDeclaration } from './types.ts';
 
@@ -32,11 +32,11 @@ function ok(outcome: OperationOutcome): OperationOutcome {
 export const resourceValidateOperation: OperationDeclaration<ServerServices> = {
   definition: r4OperationDefinition('Resource-validate'),
   handler: async (request, services): Promise<OperationOutcome> => {
-    const mode = stringParam(request.parameters, 'mode') ?? (request.id === undefined ? 'create' : 'update');
+    const mode = paramString(request.parameters, 'mode') ?? (request.id === undefined ? 'create' : 'update');
     if (!(MODES as readonly string[]).includes(mode)) {
       throw badRequest(`mode must be one of ${MODES.join(', ')} (profile mode: pass a profile), got "${mode}"`, { expression: 'mode' });
     }
-    const profile = stringParam(request.parameters, 'profile');
+    const profile = paramString(request.parameters, 'profile');
     if (mode === 'delete') {
       if (request.id === undefined || request.resourceType === undefined) throw badRequest('mode=delete needs an instance: POST [type]/[id]/$validate', { expression: 'mode' });
       await services.repository.read(request.resourceType, request.id); // 404/410 when absent

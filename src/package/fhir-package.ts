@@ -12,6 +12,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { create as createTar } from 'tar';
 import { expectedFileName } from './content-files.ts';
 import type { FhirPackageDefinition } from './package-definition.ts';
+import { fieldsOf, setField } from '../lib/records.ts';
 
 /**
  * The `package.json` of a FHIR package.
@@ -71,7 +72,7 @@ export function buildPackageManifest(definition: FhirPackageDefinition, date: Da
 }
 
 function stringField(resource: Resource, name: string): string | undefined {
-  const value = (resource as unknown as Record<string, unknown>)[name];
+  const value = fieldsOf(resource)[name];
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -89,12 +90,12 @@ const TYPE_INDEX_FIELDS: Readonly<Record<string, readonly string[]>> = {
  */
 export function buildPackageIndex(resources: readonly PackagedResource[]): PackageIndex {
   const files = resources.map((resource): PackageIndexEntry => {
-    const entry: Record<string, string> = { filename: expectedFileName(resource), resourceType: resource.resourceType, id: resource.id };
+    const entry: PackageIndexEntry = { filename: expectedFileName(resource), resourceType: resource.resourceType, id: resource.id };
     for (const field of ['url', 'version', ...(TYPE_INDEX_FIELDS[resource.resourceType] ?? [])]) {
       const value = stringField(resource, field);
-      if (value !== undefined) entry[field] = value;
+      if (value !== undefined) setField(entry, field, value);
     }
-    return entry as unknown as PackageIndexEntry;
+    return entry;
   });
   return { 'index-version': 2, files };
 }

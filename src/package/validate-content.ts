@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { countIssues, sortIssues } from '../validation/issues.ts';
-import type { ValidationIssue, Validator } from '../validation/types.ts';
+import type { BindingTerminology, ValidationIssue, Validator } from '../validation/types.ts';
 import { createValidator } from '../validation/validator.ts';
 import type { ContentFile } from './content-files.ts';
 import { listJsonFiles, readContentFiles } from './content-files.ts';
@@ -63,8 +63,10 @@ export interface ValidateContentOptions {
    */
   readonly profileDirs?: readonly string[];
   readonly cwd?: string;
-  /** A validator to reuse (default: a new one for the project's canonical base). */
+  /** A validator to reuse (default: a new one for the project's canonical base, over `bindingTerminology`). */
   readonly validator?: Validator;
+  /** The terminology of the binding check (`createBindingTerminology()`), for the validator made here. */
+  readonly bindingTerminology: BindingTerminology;
 }
 
 function asResource(file: ContentFile): Resource | undefined {
@@ -88,7 +90,7 @@ export async function validateContentFiles(options: ValidateContentOptions): Pro
   const profileFiles = await readContentFiles(await listJsonFiles(options.profileDirs ?? [], { cwd }), { cwd });
   const context = [...contextFiles, ...profileFiles].map(asResource).filter((r): r is Resource => r !== undefined);
 
-  const validator = options.validator ?? createValidator({ canonicalBase: CANONICAL_BASE });
+  const validator = options.validator ?? createValidator({ canonicalBase: CANONICAL_BASE, bindingTerminology: options.bindingTerminology });
   const parsed = files.map((file) => file.json);
   const validated = validator.validatePackage(parsed, { context, requireShareable: true, requireKnownProfiles: true });
 

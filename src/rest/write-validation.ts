@@ -10,15 +10,19 @@ import { latest } from '../search/execute.ts';
 import type { WriteCheck, WriteValidator } from '../store/repository.ts';
 import type { ResourceIndex } from '../store/resource-index.ts';
 import { issueCheck, isErrorIssue } from '../validation/issues.ts';
-import type { ValidateOptions, Validator } from '../validation/types.ts';
+import type { BindingTerminology, ValidateOptions, Validator } from '../validation/types.ts';
 import { createValidator } from '../validation/validator.ts';
 
 /** Resource types a canonical reference may point at that the server stores. */
 const CANONICAL_TYPES = ['CodeSystem', 'ValueSet', 'ConceptMap', 'PlanDefinition', 'ActivityDefinition', 'Library', 'Questionnaire', 'NamingSystem'];
 
-/** Creates the server's validator over the live index. */
-export function createServerValidator(index: ResourceIndex): Validator {
+/**
+ * Creates the server's validator over the live index; `bindingTerminology` is the terminology engine's
+ * (over the same index), injected by the composition.
+ */
+export function createServerValidator(index: ResourceIndex, bindingTerminology: BindingTerminology): Validator {
   return createValidator({
+    bindingTerminology,
     resolveCanonical: ({ url, version }) => {
       for (const type of CANONICAL_TYPES) {
         const all = index.byCanonical(type, url);

@@ -18,6 +18,8 @@ export const SUBSETTED_TAG: Coding = {
 
 function tagged(resource: Record<string, unknown>): Resource {
   const meta = (resource.meta ?? {}) as { tag?: Coding[] };
+  // The members of a resource picked by name: a Resource, but one TypeScript cannot see as such (and, marked
+  // SUBSETTED, possibly without elements its type requires).
   return { ...resource, meta: { ...meta, tag: [...(meta.tag ?? []), SUBSETTED_TAG] } } as unknown as Resource;
 }
 

@@ -238,11 +238,13 @@ class SqliteStore implements ResourceStore {
     const total = (this.db.prepare(`SELECT count(*) AS n FROM resource_version ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT * FROM resource_version ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      // node:sqlite types rows as records of SQL values; `resource_version`'s columns are VersionRow's.
       .all(...args, query.count, query.offset) as unknown as VersionRow[];
     return { entries: rows.map(toStored), total };
   }
 
   async allCurrent(): Promise<StoredVersion[]> {
+    // node:sqlite types rows as records of SQL values; the statement selects VersionRow's columns.
     return (this.stmt.allCurrent.all() as unknown as VersionRow[]).map(toStored);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Extension, ValueSet, ValueSetExpansion, ValueSetExpansionContains } from '@medplum/fhirtypes';
 import { valueOf, type Entry } from './expansion-entries.ts';
+import { setField } from '../lib/records.ts';
 
 /**
  * R5 expansion.property in R4.
@@ -48,7 +49,7 @@ export function expansionToR4(vs: ValueSet, options: { readonly ownedEntries?: b
         ...property.map((p) => {
           const [vn, v] = valueOf(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'code')));
           const value: Extension = { url: 'value' };
-          if (vn !== undefined) (value as unknown as Record<string, unknown>)[vn] = v;
+          if (vn !== undefined) setField(value, vn, v);
           return { url: EXT_CONTAINS_PROPERTY, extension: [{ url: 'code', valueCode: p.code }, value] };
         }),
       ];

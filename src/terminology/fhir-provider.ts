@@ -13,6 +13,7 @@ import { conceptFilter, propertyFilter } from './concept-filters.ts';
 import { languageMatches, LanguageMatch } from './languages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
 import { forEachIntersection, tokenize } from './text-index.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const VERSION_ALGORITHM_EXT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.versionAlgorithm';
@@ -34,7 +35,7 @@ type R5CodeSystem = CodeSystem & {
  * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function versionAlgorithmOf(resource: { extension?: Extension[] } & Record<string, unknown>): string | undefined {
-  const r = resource as unknown as R5CodeSystem;
+  const r: Partial<R5CodeSystem> = resource;
   if (typeof r.versionAlgorithmString === 'string') return r.versionAlgorithmString;
   if (r.versionAlgorithmCoding?.code !== undefined) return r.versionAlgorithmCoding.code;
   for (const e of resource.extension ?? []) {
@@ -95,7 +96,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
     this.standardsStatus = resource.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
     this.valueSet = resource.valueSet;
     this.hierarchyMeaning = resource.hierarchyMeaning;
-    this.versionAlgorithm = versionAlgorithmOf(resource as unknown as Record<string, unknown>);
+    this.versionAlgorithm = versionAlgorithmOf(fieldsOf(resource));
     this.size = this.index.size;
     const defs = [...(resource.property ?? [])];
     for (const s of supplements) {

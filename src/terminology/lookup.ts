@@ -135,10 +135,7 @@ function propertyParameter(code: string, value: ParametersParameter, description
 
 /** The value part of a concept property: `name` first, then every element of the property but `code`. */
 function propertyValuePart(p: CodeSystemConceptProperty): ParametersParameter {
-  const value: Record<string, unknown> = { name: 'value' };
-  const source = p as unknown as Record<string, unknown>;
-  for (const key in source) {
-    if (key !== 'code' && key !== 'name' && Object.hasOwn(source, key)) value[key] = source[key];
-  }
-  return value as unknown as ParametersParameter;
+  const { code: _code, ...rest } = p;
+  // `name` stays first, and a stray `name` member of the property does not replace it.
+  return Object.assign({ name: 'value' }, rest, { name: 'value' });
 }

@@ -13,6 +13,8 @@ import { parseAcceptLanguage } from './languages.ts';
 import type { LanguageList } from './languages.ts';
 import { txError } from './issues.ts';
 import { badRequest, shown } from '../fhir/errors.ts';
+import { primitiveOf } from '../fhir/parameters.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 const EXPANSION_PARAMETER_URLS = [
   'http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter',
@@ -39,21 +41,6 @@ export interface VersionRule {
   readonly valueSet: boolean;
   /** The parameter name it came from. */
   readonly parameter: string;
-}
-
-/**
- * The primitive value of a parameter (or extension) as text.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
- */
-export function primitiveOf(p: ParametersParameter | Record<string, unknown>): string | undefined {
-  const record = p as Record<string, unknown>;
-  for (const k in record) {
-    if (!k.startsWith('value') || !Object.hasOwn(record, k)) continue;
-    const v = record[k];
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  }
-  return undefined;
 }
 
 const NO_RULES: readonly VersionRule[] = Object.freeze([]);
@@ -239,7 +226,7 @@ export class TxParams {
       const name = ext.extension?.find((e) => e.url === 'name');
       const value = ext.extension?.find((e) => e.url === 'value');
       const n = name?.valueString ?? name?.valueCode;
-      if (n !== undefined && value !== undefined) this.see(n, value as unknown as Record<string, unknown>, false);
+      if (n !== undefined && value !== undefined) this.see(n, fieldsOf(value), false);
     }
     const props = (vs.compose as { property?: unknown } | undefined)?.property;
     if (Array.isArray(props)) {

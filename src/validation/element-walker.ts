@@ -13,6 +13,7 @@ import type { InternalSchemaElement, InternalTypeSchema } from '@medplum/core';
 import { isPrimitiveType, tryGetDataType } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { ensureCoreStructures, r4ResourceTypes } from './r4-core.ts';
+import { fieldsOf } from '../lib/records.ts';
 
 /**
  * One value met by the walk.
@@ -121,7 +122,7 @@ export function walkResource(resource: Resource, callbacks: WalkCallbacks): void
   ensureCoreStructures();
   const schema = r4ResourceTypes().has(resource.resourceType) ? tryGetDataType(resource.resourceType) : undefined;
   if (schema === undefined) return;
-  walkObject(resource as unknown as Record<string, unknown>, schema, resource.resourceType, resource, false, callbacks);
+  walkObject(fieldsOf(resource), schema, resource.resourceType, resource, false, callbacks);
 }
 
 function walkObject(
@@ -133,6 +134,7 @@ function walkObject(
   callbacks: WalkCallbacks,
 ): void {
   if (typeof object.resourceType === 'string') {
+    // An object with a resourceType inside a resource (itself, a contained or a Bundle entry resource).
     resource = object as unknown as Resource;
     callbacks.onResource?.({ path, resource, schema });
   }

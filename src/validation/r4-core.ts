@@ -42,7 +42,8 @@ function loadNextGroup(): boolean {
     // (reference checks need only type, url and version; a profile is extracted whole when used).
     const resources: readonly CanonicalResource[] = TERMINOLOGY_FILES.has(file)
       ? (readR4Definition<Bundle>(file).entry ?? []).map((e) => e.resource as CanonicalResource)
-      : (r4Summaries(file) as unknown as readonly CanonicalResource[]);
+      : // A summary has the members the reference check reads (type, url, version) and stands in for the resource.
+        (r4Summaries(file) as unknown as readonly CanonicalResource[]);
     for (const resource of resources) {
       if (resource?.url === undefined) continue;
       const list = coreByUrl.get(resource.url);

@@ -9,6 +9,7 @@
  * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { BindingTerminology } from '../fhir/binding-terminology.ts';
 
 /**
  * The checks (layers) of the validator, in the order they run.
@@ -55,34 +56,15 @@ export const VALIDATION_CHECK_SYSTEM = 'https://example.org/fhir/liver-cryoablat
  */
 export type ValidationIssue = OperationOutcomeIssue;
 
-/**
- * The result of checking a code against a value set.
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
- */
-export type MembershipResult = 'valid' | 'invalid' | 'unknown-valueset';
-
-/**
- * Checks whether a code is in a value set: the narrow interface behind which the small built-in membership
- * check lives, so that the full terminology engine can replace it. `system` is absent for bare `code`
- * elements (then any system of the value set may hold the code).
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
- */
-export type ValueSetMembershipCheck = (valueSetUrl: string, coding: { readonly system?: string; readonly code: string }) => MembershipResult;
-
-/**
- * The result of looking a code up in its code system.
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
- */
-export type CodeLookupResult =
-  | { readonly result: 'found'; readonly displays: readonly string[] }
-  | { readonly result: 'not-found'; readonly complete: boolean }
-  | { readonly result: 'unknown-codesystem' };
-
-/**
- * Looks a code up in a code system (by canonical url and optional version).
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
- */
-export type CodeLookup = (coding: { readonly system: string; readonly version?: string; readonly code: string }) => CodeLookupResult;
+export type {
+  BindingCodes,
+  BindingTerminology,
+  BindingTerminologySource,
+  CodeLookup,
+  CodeLookupResult,
+  MembershipResult,
+  ValueSetMembershipCheck,
+} from '../fhir/binding-terminology.ts';
 
 /**
  * A canonical reference split into its parts.
@@ -113,10 +95,12 @@ export interface ValidatorOptions {
   readonly packageResources?: readonly Resource[];
   /** Resolves canonicals beyond the package (consulted after the package, before FHIR core content). */
   readonly resolveCanonical?: CanonicalResolver;
-  /** Replaces the built-in value-set membership check (for example with the terminology engine). */
-  readonly checkValueSetMembership?: ValueSetMembershipCheck;
-  /** Replaces the built-in code lookup (for example with the terminology engine). */
-  readonly lookupCode?: CodeLookup;
+  /**
+   * The terminology the binding check asks (value-set membership, code lookup): the terminology engine's
+   * (`createBindingTerminology()` of `terminology/binding-terminology.ts`), injected so that validation stays
+   * free of it.
+   */
+  readonly bindingTerminology: BindingTerminology;
   /**
    * Canonical base of the package's own artifacts, e.g. `https://example.org/fhir/liver-cryoablation`. Codings
    * whose system lies under it must resolve to a CodeSystem, and artifacts under it must use SemVer versions

@@ -13,10 +13,9 @@
  * @see https://hl7.org/fhir/R4/validation.html
  * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
-import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { appendAll } from '../lib/arrays.ts';
 import { createBindingCheck } from './binding-check.ts';
-import { createBindingCodes } from './binding-codes.ts';
 import { CanonicalIndex } from './canonical-index.ts';
 import { findStructureDefinition, resolveProfiles } from './claimed-profiles.ts';
 import { scanConceptTree, visitConceptCodings, type PlainConceptTree } from './codesystem-concepts.ts';
@@ -31,6 +30,7 @@ import { checkShareableExtras } from './shareable-check.ts';
 import { checkStructure } from './structure-check.ts';
 import { checkStructureAsync } from './structure-pool.ts';
 import type {
+  BindingTerminologySource,
   PackageValidationResult,
   ResourceValidationResult,
   ValidateOptions,
@@ -73,6 +73,23 @@ function plainTreeOf(input: unknown, validateOptions: ValidateOptions): PlainCon
 function withoutConcepts(resource: Resource): Resource {
   const { concept: _concept, ...rest } = resource as Resource & { concept?: unknown };
   return rest as Resource;
+}
+
+/**
+ * The code systems and value sets a validation sees, for the binding check's terminology: every version in
+ * the package (the validated resource included), then what the resolver beyond it gives.
+ */
+function bindingSource(index: CanonicalIndex): BindingTerminologySource {
+  const versions = <T extends CodeSystem | ValueSet>(resourceType: T['resourceType'], url: string): T[] => {
+    const found = index.packageCanonicals(url).filter((r): r is T => r.resourceType === resourceType);
+    const beyond = index.canonicalResolver?.({ url });
+    if (beyond?.resourceType === resourceType && !found.includes(beyond as T)) found.push(beyond as T);
+    return found;
+  };
+  return {
+    findCodeSystems: ({ url }) => versions<CodeSystem>('CodeSystem', url),
+    findValueSets: ({ url }) => versions<ValueSet>('ValueSet', url),
+  };
 }
 
 /** Resolves in the next turn of the event loop, after the I/O waiting now. */
@@ -119,7 +136,7 @@ function dropRepeats(issues: readonly ValidationIssue[]): ValidationIssue[] {
  * shared by all validations (the R4 core parts by all validators of the process).
  * @see https://hl7.org/fhir/R4/validation.html
  */
-export function createValidator(options: ValidatorOptions = {}): Validator {
+export function createValidator(options: ValidatorOptions): Validator {
   let packageIndex: CanonicalIndex | undefined;
   const getPackageIndex = (): CanonicalIndex =>
     (packageIndex ??= new CanonicalIndex(options.packageResources ?? [], { resolver: options.resolveCanonical }));
@@ -159,14 +176,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     for (const profile of prepared.profiles ?? []) appendAll(issues, checkExtensionSlices(resource, profile, extensionDefinition));
     if (validateOptions.requireShareable && !skip.has('profile')) appendAll(issues, checkShareableExtras(resource, options.canonicalBase));
 
-    const codes = createBindingCodes({
-      findValueSet: (reference) => index.resolveOfType('ValueSet', reference),
-      findCodeSystem: (reference) => index.resolveOfType('CodeSystem', reference),
-    });
-    const bindingCheck = createBindingCheck({
-      checkValueSetMembership: options.checkValueSetMembership ?? codes.checkValueSetMembership,
-      lookupCode: options.lookupCode ?? codes.lookupCode,
-    });
+    const bindingCheck = createBindingCheck(options.bindingTerminology(bindingSource(index)));
     const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase, requireKnownProfiles: validateOptions.requireKnownProfiles });
     const rulesCheck = createElementRulesCheck(resource);
     const checks = [

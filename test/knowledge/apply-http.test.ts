@@ -114,6 +114,15 @@ describe('inputs', () => {
     expect(expectOutcome(await api.get(`${PROTOCOL}/$apply?subject=Patient/1&useServerData=maybe`), 400).issue?.[0]?.expression).toEqual(['useServerData']);
   });
 
+  it('an input given twice is a 400 naming it, by GET and POST (the registry checks the cardinality the definition declares)', async () => {
+    const get = expectOutcome(await api.get(`${PROTOCOL}/$apply?subject=Patient/1&encounter=Encounter/a&encounter=Encounter/b`), 400, ['invalid']);
+    expect(get.issue?.[0]?.expression).toEqual(['encounter']);
+    expect(get.issue?.[0]?.details?.text).toBe('Parameter encounter may appear only once, got 2');
+    const twice = [{ name: 'resultType', valueCode: 'Bundle' }, { name: 'resultType', valueCode: 'CarePlan' }];
+    const post = expectOutcome(await api.post(`${PROTOCOL}/$apply`, { resourceType: 'Parameters', parameter: [{ name: 'subject', valueString: 'Patient/1' }, ...twice] }), 400, ['invalid']);
+    expect(post.issue?.[0]?.expression).toEqual(['resultType']);
+  });
+
   it('the practitioner and encounter become the author, requester and encounter', async () => {
     const carePlan = (await api.get(`${PROTOCOL}/$apply?subject=Patient/1&practitioner=Practitioner/dr&encounter=Encounter/e`)).json<CarePlan>();
     expect(carePlan.author).toEqual({ reference: 'Practitioner/dr' });

@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createValidator } from '../../src/validation/validator.ts';
 import { contentResources } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 const content = contentResources();
 const protocol = content.find((r) => r.resourceType === 'PlanDefinition' && r.id === 'liver-tumor-cryoablation') as PlanDefinition & { id: string };
@@ -190,7 +191,7 @@ describe('the care-plan engine pulls the cryoablation protocol', () => {
   });
 
   it('the CarePlan is valid R4 (no validator errors)', () => {
-    const validator = createValidator({ packageResources: content });
+    const validator = createValidator({ packageResources: content, bindingTerminology: createBindingTerminology() });
     const errors = validator.validate(withAnticoagulant).filter((i) => i.severity === 'error' || i.severity === 'fatal');
     expect(errors).toEqual([]);
   });

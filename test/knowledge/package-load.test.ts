@@ -13,6 +13,7 @@ import { createValidator } from '../../src/validation/validator.ts';
 import { contentResources } from '../helpers/fixtures.ts';
 import { fhirHttp } from '../helpers/http.ts';
 import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 const CANONICAL_BASE = 'https://example.org/fhir/liver-cryoablation';
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -115,7 +116,7 @@ describe('$package of the protocol', () => {
 
   it('holds resources that validate together (shareable, references resolving within the package or FHIR core)', () => {
     const resources = (bundle.entry ?? []).map((e) => e.resource);
-    const validator = createValidator({ packageResources: resources as never, canonicalBase: CANONICAL_BASE });
+    const validator = createValidator({ packageResources: resources as never, canonicalBase: CANONICAL_BASE, bindingTerminology: createBindingTerminology() });
     const result = validator.validatePackage(resources, { requireShareable: true });
     const errors = result.resources.flatMap((r) => r.issues.filter((i) => i.severity === 'error' || i.severity === 'fatal').map((i) => `${r.resourceType}/${r.id}: ${i.details?.text}`));
     expect(errors).toEqual([]);

@@ -10,8 +10,9 @@ import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
 import { scanConceptTree } from '../../src/validation/codesystem-concepts.ts';
 import { createValidator } from '../../src/validation/validator.ts';
 import { summarize } from './helpers.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
-const validator = createValidator();
+const validator = createValidator({ bindingTerminology: createBindingTerminology() });
 
 function codeSystem(concept: CodeSystemConcept[]): CodeSystem {
   return {

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ContentValidationResult } from '../../src/package/validate-content.ts';
 import { CLAIMED_PROFILES_DIR, validateContentFiles } from '../../src/package/validate-content.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 import { CONTENT_DIR, errorsOf, summarize } from './helpers.ts';
 
 const CONTENT_FILES = readdirSync(CONTENT_DIR)
@@ -15,7 +16,7 @@ const CONTENT_FILES = readdirSync(CONTENT_DIR)
 
 describe('content in fhir-resources/', () => {
   let result: Promise<ContentValidationResult> | undefined;
-  const validated = (): Promise<ContentValidationResult> => (result ??= validateContentFiles({ paths: [CONTENT_DIR], contextDir: CONTENT_DIR, profileDirs: [CLAIMED_PROFILES_DIR] }));
+  const validated = (): Promise<ContentValidationResult> => (result ??= validateContentFiles({ paths: [CONTENT_DIR], contextDir: CONTENT_DIR, profileDirs: [CLAIMED_PROFILES_DIR], bindingTerminology: createBindingTerminology() }));
 
   it('holds resources to validate', () => {
     expect(CONTENT_FILES.length).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { applyActivityDefinition } from '../../src/knowledge/activitydefinition-apply.ts';
 import { CLAIMED_PROFILES_DIR } from '../../src/package/validate-content.ts';
 import { snapshotFromDifferential } from '../../src/validation/profile-snapshot.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 import { createValidator } from '../../src/validation/validator.ts';
 import { applyOptions, fixtureResolver } from '../knowledge/fixtures.ts';
 import { CONTENT_DIR, errorsOf, FIXTURE_CANONICAL_BASE, summarize } from './helpers.ts';
@@ -27,7 +28,7 @@ function readFolder(dir: string): Resource[] {
 
 const profilePackage = readFolder(CLAIMED_PROFILES_DIR);
 const content = readFolder(CONTENT_DIR);
-const validator = createValidator({ packageResources: [...content, ...profilePackage], canonicalBase: FIXTURE_CANONICAL_BASE });
+const validator = createValidator({ packageResources: [...content, ...profilePackage], canonicalBase: FIXTURE_CANONICAL_BASE, bindingTerminology: createBindingTerminology() });
 
 function contentResource<T extends Resource>(resourceType: T['resourceType'], id: string): T {
   const found = content.find((r) => r.resourceType === resourceType && r.id === id);

@@ -8,6 +8,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Validator } from '../../src/validation/types.ts';
 import { createValidator } from '../../src/validation/validator.ts';
 import { errorsOf, FIXTURE_CANONICAL_BASE, fixturePackage, readFixture, summarize } from './helpers.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 interface DefectCase {
   readonly fixture: string;
@@ -113,7 +114,7 @@ describe('validator: one broken resource per kind of defect', () => {
   let context: Resource[];
 
   beforeAll(() => {
-    validator = createValidator({ canonicalBase: FIXTURE_CANONICAL_BASE });
+    validator = createValidator({ canonicalBase: FIXTURE_CANONICAL_BASE, bindingTerminology: createBindingTerminology() });
     context = fixturePackage();
   });
 

@@ -9,6 +9,7 @@ import { toOperationOutcome } from '../../src/validation/issues.ts';
 import type { Validator } from '../../src/validation/types.ts';
 import { createValidator } from '../../src/validation/validator.ts';
 import { errorsOf, FIXTURE_CANONICAL_BASE, fixturePackage, readFixture, summarize } from './helpers.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 const SHAREABLE_AD = 'http://hl7.org/fhir/StructureDefinition/shareableactivitydefinition';
 
@@ -18,7 +19,7 @@ describe('createValidator', () => {
 
   beforeAll(() => {
     pkg = fixturePackage();
-    validator = createValidator({ packageResources: pkg, canonicalBase: FIXTURE_CANONICAL_BASE });
+    validator = createValidator({ packageResources: pkg, canonicalBase: FIXTURE_CANONICAL_BASE, bindingTerminology: createBindingTerminology() });
   });
 
   it('validates one resource of the package without issues', () => {
@@ -53,13 +54,14 @@ describe('createValidator', () => {
     const withoutActivity = pkg.filter((r) => r.resourceType !== 'ActivityDefinition');
     const protocol = readFixture<PlanDefinition>('package/PlanDefinition-fixture-protocol.json');
 
-    const alone = createValidator({ packageResources: withoutActivity });
+    const alone = createValidator({ packageResources: withoutActivity, bindingTerminology: createBindingTerminology() });
     expect(errorsOf(alone.validate(protocol)).map(summarize)).toEqual([
       expect.objectContaining({ check: 'reference', expression: 'PlanDefinition.action[0].definition.ofType(canonical)' }),
     ]);
 
     const withStore = createValidator({
       packageResources: withoutActivity,
+      bindingTerminology: createBindingTerminology(),
       resolveCanonical: ({ url, version }) => (url === activity.url && (version === undefined || version === activity.version) ? activity : undefined),
     });
     expect(errorsOf(withStore.validate(protocol))).toEqual([]);
@@ -68,7 +70,10 @@ describe('createValidator', () => {
   it('uses an injected membership check, and turns "cannot expand" into a warning', () => {
     const injected = createValidator({
       packageResources: pkg,
-      checkValueSetMembership: (valueSet) => (valueSet.startsWith('http://hl7.org/fhir/ValueSet/publication-status') ? 'unknown-valueset' : 'valid'),
+      bindingTerminology: () => ({
+        checkValueSetMembership: (valueSet) => (valueSet.startsWith('http://hl7.org/fhir/ValueSet/publication-status') ? 'unknown-valueset' : 'valid'),
+        lookupCode: () => ({ result: 'unknown-codesystem' }),
+      }),
     });
     const valueSet = { ...readFixture<ValueSet>('package/ValueSet-fixture-complications.json'), status: 'nonsense' };
     const issues = injected.validate(valueSet, { skip: ['schema'] }).map(summarize);

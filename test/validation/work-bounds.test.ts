@@ -14,8 +14,9 @@ import { MAX_ISSUES } from '../../src/validation/issues.ts';
 import { appendErrorsInPlace } from '../../src/validation/schema-check.ts';
 import { OFF_THREAD_BYTES, stopStructureWorker } from '../../src/validation/structure-pool.ts';
 import { createValidator } from '../../src/validation/validator.ts';
+import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
-const validator = createValidator();
+const validator = createValidator({ bindingTerminology: createBindingTerminology() });
 
 afterAll(async () => {
   await stopStructureWorker();

@@ -3,26 +3,22 @@
  * `subject` as a string (GET `subject=Patient/123`, POST valueString) or a valueReference; the other
  * references likewise; CodeableConcept inputs (also accepted as a Coding); `data` a Bundle; `parameters` a
  * Parameters resource; `resultType` one of the allowed codes. Every problem is a 400 naming the parameter.
+ * The registry has checked the cardinality of each input against the definition already (each but `subject`
+ * at most once), so the first of a name is the only one.
  *
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
-import type { Bundle, CodeableConcept, Parameters, ParametersParameter } from '@medplum/fhirtypes';
+import type { Bundle, CodeableConcept, Parameters } from '@medplum/fhirtypes';
 import { badRequest, notSupported } from '../../fhir/errors.ts';
 import type { ApplyInput } from '../../knowledge/apply-input.ts';
-import { paramValue, params } from '../parameters.ts';
+import { param, params, paramValue } from '../../fhir/parameters.ts';
 import { screenData } from './apply-data.ts';
 import { RESULT_TYPE_PARAMETER } from './definitions.ts';
 
-function single(parameters: Parameters, name: string): ParametersParameter | undefined {
-  const found = params(parameters, name);
-  if (found.length > 1) throw badRequest(`Parameter ${name} may appear only once, got ${found.length}`, { expression: name });
-  return found[0];
-}
-
 /** A reference input given as valueString, valueReference (its `reference`) or valueUri. */
 function referenceParam(parameters: Parameters, name: string): string | undefined {
-  const parameter = single(parameters, name);
+  const parameter = param(parameters, name);
   if (parameter === undefined) return undefined;
   const value = parameter.valueString ?? parameter.valueReference?.reference ?? parameter.valueUri;
   if (typeof value !== 'string' || value === '') {
@@ -32,14 +28,14 @@ function referenceParam(parameters: Parameters, name: string): string | undefine
 }
 
 function booleanInput(parameters: Parameters, name: string): boolean | undefined {
-  const parameter = single(parameters, name);
+  const parameter = param(parameters, name);
   if (parameter === undefined) return undefined;
   if (typeof parameter.valueBoolean !== 'boolean') throw badRequest(`Parameter ${name} must be a valueBoolean`, { expression: name });
   return parameter.valueBoolean;
 }
 
 function conceptParam(parameters: Parameters, name: string): CodeableConcept | undefined {
-  const parameter = single(parameters, name);
+  const parameter = param(parameters, name);
   if (parameter === undefined) return undefined;
   if (parameter.valueCodeableConcept !== undefined) return parameter.valueCodeableConcept;
   if (parameter.valueCoding !== undefined) return { coding: [parameter.valueCoding] };
@@ -47,7 +43,7 @@ function conceptParam(parameters: Parameters, name: string): CodeableConcept | u
 }
 
 function resourceParam<T>(parameters: Parameters, name: string, resourceType: string): T | undefined {
-  const parameter = single(parameters, name);
+  const parameter = param(parameters, name);
   if (parameter === undefined) return undefined;
   if (parameter.resource?.resourceType !== resourceType) {
     throw badRequest(`Parameter ${name} must carry a ${resourceType} resource (in a POST Parameters body)`, { expression: name });
@@ -110,7 +106,7 @@ function serverDataInput(parameters: Parameters): false | undefined {
  * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function resultType<T extends string>(parameters: Parameters, allowed: readonly [T, ...T[]]): T {
-  const parameter = single(parameters, RESULT_TYPE_PARAMETER);
+  const parameter = param(parameters, RESULT_TYPE_PARAMETER);
   if (parameter === undefined) return allowed[0];
   const value = paramValue(parameter);
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

@@ -9,7 +9,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
 import { PACKAGE_INCLUDE_CODES, packageArtifact, type PackageInclude } from '../../knowledge/crmi-package.ts';
-import { paramValue, params } from '../parameters.ts';
+import { params, paramValue } from '../../fhir/parameters.ts';
 import type { ServerServices } from '../services.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { packageDefinition } from './definitions.ts';

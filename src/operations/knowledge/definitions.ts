@@ -12,12 +12,12 @@
  */
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import { PACKAGE_INCLUDE_CODES } from '../../knowledge/crmi-package.ts';
-import { r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { extendDefinition, inParam, OPERATION_BASE, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
 
 type P = OperationDefinitionParameter;
 
-/** Canonical base of this server's own OperationDefinitions. */
-const OPERATION_BASE = 'https://example.org/fhir/liver-cryoablation/OperationDefinition';
+/** What this server's knowledge definitions say of themselves. */
+const OWN = { version: '0.1.0', status: 'active', publisher: 'Liver Cryoablation FHIR Knowledge Project' } as const;
 
 /**
  * The parameter choosing the output form of `$apply`.
@@ -25,47 +25,26 @@ const OPERATION_BASE = 'https://example.org/fhir/liver-cryoablation/OperationDef
  */
 export const RESULT_TYPE_PARAMETER = 'resultType';
 
-function input(name: string, type: P['type'], documentation: string, max = '1'): P {
-  return { name, use: 'in', min: 0, max, type, documentation };
-}
-
 /** CPG inputs shared by both `$apply` operations. */
 function cpgInputs(artifact: 'PlanDefinition' | 'ActivityDefinition', resultDefault: string): P[] {
   return [
-    input('url', 'canonical', `Canonical URL of the ${artifact} to apply (type level; with an optional version).`),
-    input('version', 'string', `Version of the ${artifact} named by url.`),
-    input('data', 'Bundle', 'The patient data the expressions read, bound to %data (POST only: a Bundle cannot travel in a query string).'),
-    input('parameters', 'Parameters', 'Values bound to %<name> for the expressions, one per parameter.'),
-    input(
+    inParam('url', 'canonical', '1', `Canonical URL of the ${artifact} to apply (type level; with an optional version).`),
+    inParam('version', 'string', '1', `Version of the ${artifact} named by url.`),
+    inParam('data', 'Bundle', '1', 'The patient data the expressions read, bound to %data (POST only: a Bundle cannot travel in a query string).'),
+    inParam('parameters', 'Parameters', '1', 'Values bound to %<name> for the expressions, one per parameter.'),
+    inParam(
       'useServerData',
       'boolean',
+      '1',
       'CPG: also use data stored on the server. This server stores no patient data: true is refused (400 not-supported; pass the data input instead); false is accepted; absent, only the data input is evaluated.',
     ),
-    input(
+    inParam(
       RESULT_TYPE_PARAMETER,
       'code',
+      '1',
       `The output form: ${resultDefault} (default; generated resources contained) or Bundle (a collection Bundle: the result first, then each generated resource as its own entry, references rewritten to urn:uuid fullUrls).`,
     ),
   ];
-}
-
-/** A copy of an R4 definition with a new id and url, extra inputs, and replaced parameters (by name and use). */
-function extend(base: OperationDefinition, extra: { id: string; type?: boolean; inputs: readonly P[]; replace?: readonly P[] }): OperationDefinition {
-  const replaced = new Map((extra.replace ?? []).map((p) => [`${p.use}:${p.name}`, p]));
-  const parameters = (base.parameter ?? []).map((p) => replaced.get(`${p.use}:${p.name}`) ?? p);
-  for (const p of extra.inputs) if (!parameters.some((q) => q.use === p.use && q.name === p.name)) parameters.push(p);
-  const { text: _text, meta: _meta, extension: _extension, ...rest } = base;
-  return {
-    ...rest,
-    id: extra.id,
-    url: `${OPERATION_BASE}/${extra.id}`,
-    version: '0.1.0',
-    status: 'active',
-    publisher: 'Liver Cryoablation FHIR Knowledge Project',
-    base: base.url,
-    type: extra.type ?? base.type,
-    parameter: parameters,
-  };
 }
 
 const SUBJECT_DOCUMENTATION =
@@ -75,8 +54,9 @@ const SUBJECT_DOCUMENTATION =
  * `PlanDefinition/$apply`, R4 + CPG.
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-export const planDefinitionApplyDefinition: OperationDefinition = extend(r4OperationDefinition('PlanDefinition-apply'), {
+export const planDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('PlanDefinition-apply'), {
   id: 'PlanDefinition-apply',
+  ...OWN,
   inputs: cpgInputs('PlanDefinition', 'CarePlan'),
   replace: [
     { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
@@ -96,8 +76,9 @@ export const planDefinitionApplyDefinition: OperationDefinition = extend(r4Opera
  * `ActivityDefinition/$apply`, R4 + CPG.
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-export const activityDefinitionApplyDefinition: OperationDefinition = extend(r4OperationDefinition('ActivityDefinition-apply'), {
+export const activityDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('ActivityDefinition-apply'), {
   id: 'ActivityDefinition-apply',
+  ...OWN,
   inputs: cpgInputs('ActivityDefinition', 'Resource'),
   replace: [
     { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
@@ -113,16 +94,17 @@ export const activityDefinitionApplyDefinition: OperationDefinition = extend(r4O
 });
 
 const TARGET_INPUTS: readonly P[] = [
-  input('url', 'canonical', 'Canonical URL of the artifact (type level).'),
-  input('version', 'string', 'Version of the artifact named by url.'),
+  inParam('url', 'canonical', '1', 'Canonical URL of the artifact (type level).'),
+  inParam('version', 'string', '1', 'Version of the artifact named by url.'),
 ];
 
 /**
  * `PlanDefinition/$data-requirements`: R4 (instance level), extended to the type level by url and version.
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
-export const planDefinitionDataRequirementsDefinition: OperationDefinition = extend(r4OperationDefinition('PlanDefinition-data-requirements'), {
+export const planDefinitionDataRequirementsDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('PlanDefinition-data-requirements'), {
   id: 'PlanDefinition-data-requirements',
+  ...OWN,
   type: true,
   inputs: TARGET_INPUTS,
 });
@@ -188,7 +170,7 @@ export const packageDefinition: OperationDefinition = {
   instance: true,
   parameter: [
     ...TARGET_INPUTS,
-    input('include', 'code', `CRMI include codes: ${PACKAGE_INCLUDE_CODES.join(', ')} (default all).`, '*'),
+    inParam('include', 'code', '*', `CRMI include codes: ${PACKAGE_INCLUDE_CODES.join(', ')} (default all).`),
     { name: 'return', use: 'out', min: 1, max: '1', type: 'Bundle', documentation: 'The transaction Bundle.' },
   ],
 };

@@ -8,7 +8,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { badRequest, FhirError, notFound, shown } from '../../fhir/errors.ts';
 import type { ValidationCheck } from '../../validation/types.ts';
-import { params, stringParam } from '../parameters.ts';
+import { params, paramString } from '../../fhir/parameters.ts';
 import type { ServerServices } from '../services.ts';
 import type { OperationRequest } from '../types.ts';
 
@@ -44,8 +44,8 @@ function checkInline(resource: Resource, services: ServerServices, parameter: st
 export async function findTarget<T extends Resource>(request: OperationRequest, services: ServerServices, options: TargetOptions): Promise<T> {
   const { resourceType, inline } = options;
   const inlineParameter = inline === undefined ? undefined : params(request.parameters, inline)[0];
-  const url = stringParam(request.parameters, 'url');
-  const version = stringParam(request.parameters, 'version');
+  const url = paramString(request.parameters, 'url');
+  const version = paramString(request.parameters, 'version');
   if (request.id !== undefined) {
     if (inlineParameter !== undefined) {
       throw badRequest(`At instance level the ${resourceType} is the one in the path; ${inline} is not allowed`, { expression: inline });

@@ -9,7 +9,7 @@
 import type { CodeableConcept, Coding, Parameters } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
 import type { ValidationMode } from '../../terminology/validate-code-result.ts';
-import { param, paramString } from './services.ts';
+import { param, paramString } from '../../fhir/parameters.ts';
 
 /**
  * The value to validate.

@@ -8,9 +8,11 @@ import type { Parameters } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
 import { lookupCode } from '../../terminology/lookup.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
-import { ECOSYSTEM_INPUTS, extendDefinition, outParam, r4OperationDefinition } from './definitions.ts';
+import { extendDefinition, outParam, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { ECOSYSTEM_INPUTS, EVERY_LEVEL } from './definitions.ts';
 import { instanceCodeSystem } from './resolve.ts';
-import { createTxContext, param, paramString, params } from './services.ts';
+import { createTxContext } from './services.ts';
+import { param, params, paramString } from '../../fhir/parameters.ts';
 import type { TerminologyOperationServices } from './services.ts';
 
 /**
@@ -20,6 +22,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const codeSystemLookupDefinition = extendDefinition(r4OperationDefinition('CodeSystem-lookup'), {
   id: 'CodeSystem-lookup',
+  ...EVERY_LEVEL,
   inputs: ECOSYSTEM_INPUTS,
   outputs: [
     outParam('system', 'uri', '1', 'The code system of the concept.'),

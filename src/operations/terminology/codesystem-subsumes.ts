@@ -7,9 +7,11 @@ import type { Parameters } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
 import { subsumes } from '../../terminology/subsumes.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
-import { ECOSYSTEM_INPUTS, extendDefinition, r4OperationDefinition } from './definitions.ts';
+import { extendDefinition, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { ECOSYSTEM_INPUTS, EVERY_LEVEL } from './definitions.ts';
 import { instanceCodeSystem } from './resolve.ts';
-import { createTxContext, param, paramString } from './services.ts';
+import { createTxContext } from './services.ts';
+import { param, paramString } from '../../fhir/parameters.ts';
 import type { TerminologyOperationServices } from './services.ts';
 
 /**
@@ -19,6 +21,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const codeSystemSubsumesDefinition = extendDefinition(r4OperationDefinition('CodeSystem-subsumes'), {
   id: 'CodeSystem-subsumes',
+  ...EVERY_LEVEL,
   inputs: ECOSYSTEM_INPUTS,
 });
 

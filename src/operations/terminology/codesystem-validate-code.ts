@@ -15,9 +15,11 @@ import type { ValidationMode } from '../../terminology/validate-code-result.ts';
 import { presentVersionList } from '../../fhir/versions.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { extractCoded } from './coded-input.ts';
-import { extendDefinition, r4OperationDefinition, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';
+import { extendDefinition, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { EVERY_LEVEL, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';
 import { instanceCodeSystem } from './resolve.ts';
-import { createTxContext, param, paramString } from './services.ts';
+import { createTxContext } from './services.ts';
+import { param, paramString } from '../../fhir/parameters.ts';
 import type { TerminologyOperationServices } from './services.ts';
 
 /**
@@ -27,6 +29,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const codeSystemValidateCodeDefinition = extendDefinition(r4OperationDefinition('CodeSystem-validate-code'), {
   id: 'CodeSystem-validate-code',
+  ...EVERY_LEVEL,
   inputs: VALIDATE_CODE_INPUTS,
   outputs: VALIDATE_CODE_OUTPUTS,
 });

@@ -10,9 +10,11 @@ import type { ConceptMap, Parameters } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/errors.ts';
 import { translate } from '../../terminology/translate.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
-import { ECOSYSTEM_INPUTS, extendDefinition, inParam, outParam, r4OperationDefinition } from './definitions.ts';
+import { extendDefinition, inParam, outParam, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { ECOSYSTEM_INPUTS, EVERY_LEVEL } from './definitions.ts';
 import { instanceConceptMap } from './resolve.ts';
-import { createTxContext, param, paramString } from './services.ts';
+import { createTxContext } from './services.ts';
+import { param, paramString } from '../../fhir/parameters.ts';
 import type { TerminologyOperationServices } from './services.ts';
 
 /**
@@ -22,6 +24,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const conceptMapTranslateDefinition = extendDefinition(r4OperationDefinition('ConceptMap-translate'), {
   id: 'ConceptMap-translate',
+  ...EVERY_LEVEL,
   inputs: [
     ...ECOSYSTEM_INPUTS,
     inParam('sourceSystem', 'uri', '1', 'R5: the system of the code to translate.'),

@@ -7,37 +7,10 @@
  * @see https://hl7.org/fhir/R4/terminology-service.html
  * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
-import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
-
-export { r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import type { OperationDefinitionParameter } from '@medplum/fhirtypes';
+import { inParam, outParam } from '../../fhir/operation-definitions.ts';
 
 type P = OperationDefinitionParameter;
-
-/**
- * An `in` parameter.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function inParam(name: string, type: P['type'] | undefined, max = '1', documentation?: string, part?: P[]): P {
-  const p: P = { name, use: 'in', min: 0, max };
-  if (type !== undefined) p.type = type;
-  if (documentation !== undefined) p.documentation = documentation;
-  if (part !== undefined) p.part = part;
-  return p;
-}
-
-/**
- * An `out` parameter.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function outParam(name: string, type: P['type'] | undefined, max = '1', documentation?: string, part?: P[]): P {
-  const p: P = { name, use: 'out', min: 0, max };
-  if (type !== undefined) p.type = type;
-  if (documentation !== undefined) p.documentation = documentation;
-  if (part !== undefined) p.part = part;
-  return p;
-}
 
 /**
  * The terminology-ecosystem inputs shared by every terminology operation.
@@ -59,28 +32,11 @@ export const ECOSYSTEM_INPUTS: readonly P[] = [
 ];
 
 /**
- * Extends an R4 definition: a new id/url, the added inputs and outputs (parameters already present by name
- * and use are kept as they are).
+ * Where every terminology operation is served: type and instance level (R4 declares `$lookup` type-only).
  *
  * @see https://hl7.org/fhir/R4/terminology-service.html
  */
-export function extendDefinition(base: OperationDefinition, extra: { id: string; inputs?: readonly P[]; outputs?: readonly P[] }): OperationDefinition {
-  const params = [...(base.parameter ?? [])];
-  for (const p of [...(extra.inputs ?? []), ...(extra.outputs ?? [])]) {
-    if (!params.some((q) => q.name === p.name && q.use === p.use)) params.push(p);
-  }
-  const { text: _text, meta: _meta, extension: _extension, ...rest } = base;
-  return {
-    ...rest,
-    id: extra.id,
-    url: `https://example.org/fhir/liver-cryoablation/OperationDefinition/${extra.id}`,
-    base: base.url,
-    // Every terminology operation is served at type and instance level (R4 declares $lookup type-only).
-    type: true,
-    instance: true,
-    parameter: params,
-  };
-}
+export const EVERY_LEVEL = { type: true, instance: true } as const;
 
 /**
  * The outputs of $validate-code beyond the R4 definition.

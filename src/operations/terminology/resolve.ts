@@ -10,7 +10,7 @@ import type { TxContext } from '../../terminology/context.ts';
 import { txError } from '../../terminology/issues.ts';
 import { formatMessage } from '../../terminology/messages.ts';
 import type { OperationRequest } from '../types.ts';
-import { param, paramString } from './services.ts';
+import { param, paramString } from '../../fhir/parameters.ts';
 
 /**
  * The ValueSet of a request (instance, `valueSet` parameter, or `url` + `valueSetVersion`).

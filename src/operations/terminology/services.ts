@@ -7,10 +7,10 @@
  * @see https://hl7.org/fhir/R4/terminology-service.html
  * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
-import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import type { Parameters, Resource } from '@medplum/fhirtypes';
 import { coreTerminology } from '../../terminology/core-package.ts';
 import { MAX_EXPANSION_SIZE, TxContext } from '../../terminology/context.ts';
-import { primitiveOf, TxParams } from '../../terminology/params.ts';
+import { TxParams } from '../../terminology/params.ts';
 import { MemoryResources } from '../../terminology/resources.ts';
 import type { TerminologyResource, TerminologyResources } from '../../terminology/resources.ts';
 import type { OperationRequest, OperationServices } from '../types.ts';
@@ -38,34 +38,6 @@ export interface TerminologyService {
  */
 export interface TerminologyOperationServices extends OperationServices {
   readonly terminology: TerminologyService;
-}
-
-/**
- * The first parameter with this name.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function param(parameters: Parameters, name: string): ParametersParameter | undefined {
-  return parameters.parameter?.find((p) => p.name === name);
-}
-
-/**
- * All parameters with this name.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function params(parameters: Parameters, name: string): ParametersParameter[] {
-  return parameters.parameter?.filter((p) => p.name === name) ?? [];
-}
-
-/**
- * The primitive value of the first parameter with this name, as text.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
- */
-export function paramString(parameters: Parameters, name: string): string | undefined {
-  const p = param(parameters, name);
-  return p === undefined ? undefined : primitiveOf(p);
 }
 
 /** True when a parameter carries a terminology resource (the usual request has none). */

@@ -11,8 +11,9 @@
 import type { OperationDefinition, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { isFhirError } from '../../fhir/errors.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
-import { inParam, outParam, VALIDATE_CODE_INPUTS } from './definitions.ts';
-import { params } from './services.ts';
+import { inParam, outParam } from '../../fhir/operation-definitions.ts';
+import { VALIDATE_CODE_INPUTS } from './definitions.ts';
+import { params } from '../../fhir/parameters.ts';
 import type { TerminologyOperationServices } from './services.ts';
 import { valueSetValidateCode, valueSetValidateCodeDefinition } from './valueset-validate-code.ts';
 

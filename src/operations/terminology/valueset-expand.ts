@@ -7,7 +7,8 @@
 import type { ValueSet } from '@medplum/fhirtypes';
 import { expandValueSet } from '../../terminology/expand.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
-import { ECOSYSTEM_INPUTS, extendDefinition, inParam, r4OperationDefinition } from './definitions.ts';
+import { extendDefinition, inParam, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { ECOSYSTEM_INPUTS, EVERY_LEVEL } from './definitions.ts';
 import { resolveValueSet } from './resolve.ts';
 import { createTxContext } from './services.ts';
 import type { TerminologyOperationServices } from './services.ts';
@@ -19,6 +20,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const valueSetExpandDefinition = extendDefinition(r4OperationDefinition('ValueSet-expand'), {
   id: 'ValueSet-expand',
+  ...EVERY_LEVEL,
   inputs: [
     ...ECOSYSTEM_INPUTS,
     inParam('property', 'string', '*', 'A concept property to return for each code (`*` for all).'),

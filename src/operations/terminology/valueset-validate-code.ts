@@ -9,7 +9,8 @@ import { fhirError } from '../../fhir/errors.ts';
 import { validateInValueSet } from '../../terminology/validate-code.ts';
 import type { OperationDeclaration, OperationRequest } from '../types.ts';
 import { extractCoded } from './coded-input.ts';
-import { extendDefinition, r4OperationDefinition, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';
+import { extendDefinition, r4OperationDefinition } from '../../fhir/operation-definitions.ts';
+import { EVERY_LEVEL, VALIDATE_CODE_INPUTS, VALIDATE_CODE_OUTPUTS } from './definitions.ts';
 import { resolveValueSet } from './resolve.ts';
 import { createTxContext } from './services.ts';
 import type { TerminologyOperationServices } from './services.ts';
@@ -21,6 +22,7 @@ import type { TerminologyOperationServices } from './services.ts';
  */
 export const valueSetValidateCodeDefinition = extendDefinition(r4OperationDefinition('ValueSet-validate-code'), {
   id: 'ValueSet-validate-code',
+  ...EVERY_LEVEL,
   inputs: VALIDATE_CODE_INPUTS,
   outputs: VALIDATE_CODE_OUTPUTS,
 });
