@@ -30,6 +30,19 @@ import type { Validator } from './validation/types.ts';
 /** Slowest a client may be to send its headers / whole request. */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 60_000;
+/** Slowest upload rate the whole-request deadline allows for the largest accepted body (bytes per second). */
+export const MIN_UPLOAD_BYTES_PER_SECOND = 1024 * 1024;
+
+/**
+ * The deadline for receiving a whole request: {@link REQUEST_TIMEOUT_MS}, or longer when the largest body
+ * accepted (`MAX_BODY_BYTES`) needs longer at {@link MIN_UPLOAD_BYTES_PER_SECOND}. A fixed 60 s cut a
+ * 390 MB upload (a 1,000,000-concept CodeSystem) on a busy machine: the client, still writing, saw the
+ * connection close instead of an answer.
+ * @see https://nodejs.org/api/http.html#serverrequesttimeout
+ */
+export function requestTimeoutMs(maxBodyBytes: number): number {
+  return Math.max(REQUEST_TIMEOUT_MS, Math.ceil(maxBodyBytes / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -60,7 +73,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   let stopping = false;
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: requestTimeoutMs(config.maxBodyBytes), keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     // While stopping, a request on a kept-alive connection is still answered, and its connection then closed:
     // otherwise a client polling on one connection would keep the server from ever finishing its close.
     if (stopping) {

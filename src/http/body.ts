@@ -9,6 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { badRequest, fhirError, shown } from '../fhir/errors.ts';
+import { rememberJsonText } from '../lib/json-source.ts';
 import { fhirVersionParameter, SERVED_FHIR_VERSIONS, servesFhirVersion } from './negotiate.ts';
 
 /** Deepest JSON nesting accepted in a request body. */
@@ -97,37 +98,48 @@ function pathOf(isArray: readonly boolean[], items: readonly number[], keys: rea
   return path === '' ? safeKey(last) : `${path}.${safeKey(last)}`;
 }
 
+/** The index of the quote closing the string that starts before `from`: one not preceded by an odd number of backslashes; -1 when none. */
+function closingQuote(text: string, from: number): number {
+  let end = text.indexOf('"', from);
+  while (end > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
+/** Where the text of a top-level member's object or array value lies: `text.slice(start, end)`. */
+export interface JsonMemberSpan {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
  * Scans JSON text in one linear pass without recursion: nesting depth, array sizes, and keys repeated
  * within one object (JSON.parse would silently keep the last; RFC 8259 leaves such text's meaning open).
+ * @param members - when given, receives the span of every object or array value of the top-level object
  * @returns the first problem, or undefined when within limits.
  */
-export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems = MAX_JSON_ARRAY_ITEMS): JsonShapeProblem | undefined {
+export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems = MAX_JSON_ARRAY_ITEMS, members?: JsonMemberSpan[]): JsonShapeProblem | undefined {
   // Per open container: is it an array, how many commas (items - 1) so far, its keys so far and current key.
   const isArray: boolean[] = [];
   const items: number[] = [];
   const seen: (string[] | Set<string> | undefined)[] = [];
   const current: (string | undefined)[] = [];
-  let inString = false;
   let expectKey = false;
-  let stringStart = 0;
+  let memberStart = -1;
   for (let i = 0; i < text.length; i++) {
-    if (inString) {
-      // Jump to the closing quote: one not preceded by an odd number of backslashes.
-      let end = text.indexOf('"', i);
-      while (end > 0) {
-        let backslashes = 0;
-        while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
-        if (backslashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      if (end < 0) return undefined; // unterminated: JSON.parse reports it
-      i = end;
-      {
-        inString = false;
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 34: {
+        const end = closingQuote(text, i + 1);
+        if (end < 0) return undefined; // unterminated: JSON.parse reports it
         if (expectKey) {
           expectKey = false;
-          const key = keyText(text.slice(stringStart, i));
+          const key = keyText(text.slice(i + 1, end));
           const top = seen.length - 1;
           const keys = seen[top] as string[] | Set<string>;
           const repeated = Array.isArray(keys) ? keys.includes(key) : keys.has(key);
@@ -141,17 +153,12 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
           } else keys.add(key);
           current[top] = key;
         }
-      }
-      continue;
-    }
-    const c = text.charCodeAt(i);
-    switch (c) {
-      case 34:
-        inString = true;
-        stringStart = i + 1;
+        i = end;
         break;
+      }
       case 91: // [
       case 123: // {
+        if (isArray.length === 1 && !isArray[0]) memberStart = i;
         isArray.push(c === 91);
         items.push(0);
         seen.push(c === 91 ? undefined : []);
@@ -161,6 +168,7 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
         break;
       case 93: // ]
       case 125: // }
+        if (isArray.length === 2 && memberStart >= 0) members?.push({ key: current[0] as string, start: memberStart, end: i + 1 });
         isArray.pop();
         items.pop();
         seen.pop();
@@ -182,20 +190,34 @@ export function checkJsonShape(text: string, maxDepth = MAX_JSON_DEPTH, maxItems
   return undefined;
 }
 
+/** A top-level member value whose text is at least this long is remembered for the store (lib/json-source.ts). */
+export const REMEMBER_TEXT_CHARS = 256 * 1024;
+
 /** Parses JSON text of a request body (400 on malformed JSON or a repeated key, 413 on shapes over the limits). */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw badRequest('The request body is empty; a FHIR resource was expected');
-  const shape = checkJsonShape(text);
+  const members: JsonMemberSpan[] = [];
+  const shape = checkJsonShape(text, MAX_JSON_DEPTH, MAX_JSON_ARRAY_ITEMS, text.length >= REMEMBER_TEXT_CHARS ? members : undefined);
   if (shape !== undefined) {
     // Too deep or a repeated key is malformed input (400); too many items is a cost limit (413).
     if (shape.kind === 'items') throw fhirError(413, 'too-costly', `The request body is refused: ${shape.message}`);
     throw fhirError(400, 'structure', `The request body is refused: ${shape.message}`, shape.path === undefined ? {} : { expression: shape.path });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
   }
+  // The text of a large member (a CodeSystem's concept tree) is stored as received, not serialised again.
+  if (members.length > 0 && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const object = value as Record<string, unknown>;
+    for (const { key, start, end } of members) {
+      const member = object[key];
+      if (end - start >= REMEMBER_TEXT_CHARS && typeof member === 'object' && member !== null) rememberJsonText(member, text.slice(start, end));
+    }
+  }
+  return value;
 }
 
 /**

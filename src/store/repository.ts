@@ -198,6 +198,11 @@ export class Repository {
     return latest(all).concat(all.filter((e) => !latest(all).includes(e)));
   }
 
+  private async isLiveInStore(resourceType: string, id: string): Promise<boolean> {
+    const current = await this.store.readCurrent(resourceType, id);
+    return current !== undefined && !current.deleted;
+  }
+
   private serialize<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
@@ -270,9 +275,11 @@ export class Repository {
     return this.serialize(async () => {
       if (!ID_PATTERN.test(resource.id)) throw badRequest(`${shown(resource.id)} is not a valid id`, { expression: `${resource.resourceType}.id` });
       await this.check(resource);
-      const current = await this.store.readCurrent(resource.resourceType, resource.id);
+      // The index knows whether the resource is live, unless other processes write too (then ask the store,
+      // whose answer carries the current content: megabytes for a large code system).
+      const live = this.readThrough ? await this.isLiveInStore(resource.resourceType, resource.id) : this.index.get(resource.resourceType, resource.id) !== undefined;
       const stored = await this.store.write({ kind: 'put', resource, expectVersionId: options.ifMatch });
-      return { entry: this.commit(stored) as IndexEntry, created: !current || current.deleted };
+      return { entry: this.commit(stored) as IndexEntry, created: !live };
     });
   }
 

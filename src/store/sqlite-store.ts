@@ -123,6 +123,7 @@ class SqliteStore implements ResourceStore {
   private readonly now: () => string;
   private readonly stmt: {
     current: StatementSync;
+    currentVersion: StatementSync;
     version: StatementSync;
     insertVersion: StatementSync;
     upsertCurrent: StatementSync;
@@ -139,6 +140,8 @@ class SqliteStore implements ResourceStore {
       current: db.prepare(
         `SELECT v.* FROM resource_current c JOIN resource_version v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?`,
       ),
+      // The write's version check needs no content (a large resource's is megabytes).
+      currentVersion: db.prepare(`SELECT version_id FROM resource_current WHERE resource_type = ? AND id = ?`),
       version: db.prepare(`SELECT * FROM resource_version WHERE resource_type = ? AND id = ? AND version_id = ?`),
       insertVersion: db.prepare(
         `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -185,7 +188,7 @@ class SqliteStore implements ResourceStore {
   /** One write inside the open transaction. */
   private apply(write: StoreWrite): StoredVersion {
     const { resourceType, id } = writeTarget(write);
-    const current = this.stmt.current.get(resourceType, id) as VersionRow | undefined;
+    const current = this.stmt.currentVersion.get(resourceType, id) as { version_id: number } | undefined;
     checkExpectedVersion(write, resourceType, id, current?.version_id);
     const versionId = (current?.version_id ?? 0) + 1;
     const lastUpdated = this.instant();

@@ -7,6 +7,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { fhirError, type FhirError } from '../fhir/errors.ts';
+import { stringifyReusing } from '../lib/json-source.ts';
 import type { StoreWrite } from './types.ts';
 
 /** The type and id a write targets. */
@@ -43,7 +44,8 @@ export function versionedContent(resource: Resource, id: string, versionId: numb
   const canonical = stored as { url?: unknown; version?: unknown };
   return {
     stored,
-    content: JSON.stringify(stored),
+    // A member kept as received (a large concept tree: lib/json-source.ts) is not serialised again.
+    content: stringifyReusing(stored as unknown as Record<string, unknown>),
     url: typeof canonical.url === 'string' ? canonical.url : null,
     version: typeof canonical.version === 'string' ? canonical.version : null,
   };

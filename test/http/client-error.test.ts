@@ -10,7 +10,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { HEADERS_TIMEOUT_MS } from '../../src/server.ts';
+import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestTimeoutMs } from '../../src/server.ts';
 
 let server: TestServer;
 let host: string;
@@ -59,4 +59,18 @@ describe("answers of Node's HTTP parser", () => {
     const res = await rawRequest(server.base, `GET /fhir/metadata HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://app.example.org\r\n`, { timeoutMs: HEADERS_TIMEOUT_MS + 10_000 });
     expectParserError(res, 408, 'timeout');
   }, HEADERS_TIMEOUT_MS + 15_000);
+});
+
+describe('the deadline for receiving a whole request', () => {
+  it('is 60 s for the default body limit, and allows the largest accepted body at 1 MiB/s', async () => {
+    expect(requestTimeoutMs(8 * 1024 * 1024)).toBe(REQUEST_TIMEOUT_MS);
+    // A 1 GiB limit (the scaling benchmark's, for a 390 MB CodeSystem): 1,024 s.
+    expect(requestTimeoutMs(1024 * 1024 * 1024)).toBe(1_024_000);
+    const running = await startTestServer({ content: false, env: { MAX_BODY_BYTES: String(512 * 1024 * 1024) } });
+    try {
+      expect(running.server.requestTimeout).toBe(512_000);
+    } finally {
+      await running.close();
+    }
+  });
 });

@@ -1,0 +1,25 @@
+/**
+ * The remembered JSON text of parsed values (src/lib/json-source.ts): serialising an object reuses a
+ * member's text once, in member order, and serialises afresh what has none.
+ */
+import { describe, expect, it } from 'vitest';
+import { rememberJsonText, stringifyReusing, takeJsonText } from '../../src/lib/json-source.ts';
+
+describe('stringifyReusing', () => {
+  it('equals JSON.stringify when nothing is remembered', () => {
+    const value = { a: 1, b: [1, { c: 'x' }], d: undefined, e: null, f: 'é' };
+    expect(stringifyReusing(value)).toBe(JSON.stringify(value));
+  });
+
+  it('puts the remembered text of a member in its place, once', () => {
+    const tree = [{ code: 'a' }, { code: 'b' }];
+    rememberJsonText(tree, '[ {"code":"a"}, {"code":"b"} ]');
+    const resource = { resourceType: 'CodeSystem', concept: tree, status: 'active' };
+    const first = stringifyReusing(resource);
+    expect(first).toBe('{"resourceType":"CodeSystem","concept":[ {"code":"a"}, {"code":"b"} ],"status":"active"}');
+    expect(JSON.parse(first)).toEqual(resource);
+    // Given back once: the next serialisation (a retried write) serialises the tree itself.
+    expect(stringifyReusing(resource)).toBe(JSON.stringify(resource));
+    expect(takeJsonText(tree)).toBeUndefined();
+  });
+});
