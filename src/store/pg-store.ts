@@ -160,11 +160,13 @@ class PgStore implements PgResourceStore {
       };
       client.on('error', onError);
       try {
-        await client.query('BEGIN');
         try {
-          await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
-          const last = await client.query<{ last_updated: string }>('SELECT last_updated FROM resource_version ORDER BY seq DESC LIMIT 1');
-          let lastInstant = last.rows[0]?.last_updated ?? '';
+          // One round trip for the three opening statements (a simple query may hold several; all are constants).
+          // Inside the try: should the lock fail after BEGIN, the ROLLBACK below ends the open transaction.
+          const opened = (await client.query(
+            `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SELECT last_updated FROM resource_version ORDER BY seq DESC LIMIT 1`,
+          )) as unknown as pg.QueryResult<{ last_updated: string }>[];
+          let lastInstant = opened[2]?.rows[0]?.last_updated ?? '';
           const results: StoredVersion[] = [];
           for (const write of writes) {
             let instant = this.now();
@@ -172,8 +174,9 @@ class PgStore implements PgResourceStore {
             lastInstant = instant;
             results.push(await this.apply(client, write, instant));
           }
-          if (results.length > 0) await client.query(`SELECT pg_notify('${CHANGE_CHANNEL}', $1)`, [String(results[results.length - 1].seq)]);
-          await client.query('COMMIT');
+          // The notification and the commit in one round trip; the seq is a number read from the database.
+          const notify = results.length > 0 ? `SELECT pg_notify('${CHANGE_CHANNEL}', '${Number(results[results.length - 1].seq)}'); ` : '';
+          await client.query(`${notify}COMMIT`);
           return results;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {
