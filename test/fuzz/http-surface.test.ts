@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { templateResource, SERVED_TYPES } from '../helpers/resources.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import {
   APPLY_INPUTS,
   CODINGS,
@@ -34,17 +34,15 @@ import {
 import { check, ensure, SEED, send, statsReport, timeoutFor, type FuzzRequest } from './harness.ts';
 import { bodyText, mutatedResource, mutation, mutate, type Json } from './json-mutations.ts';
 
-let server: TestServer;
+const server = useTestServer();
 let base: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
   base = server.base;
   console.log(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} reproduces this run)`);
 });
 
 afterAll(async () => {
-  await server?.close();
   if (process.env.FUZZ_STATS === '1') console.log(`fuzz: answers by endpoint and status\n${statsReport()}`);
 });
 

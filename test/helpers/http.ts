@@ -71,10 +71,12 @@ export async function toResult(response: Response): Promise<HttpResult> {
 }
 
 /**
- * Creates a client of `base`; writes carry the test write token unless told otherwise.
+ * Creates a client of `base` (or of the base a function gives when called, for a server that starts in
+ * `beforeAll`: `fhirHttp(() => server.base)`); writes carry the test write token unless told otherwise.
  * @see https://hl7.org/fhir/R4/http.html
  */
-export function fhirHttp(base: string, token: string = TEST_WRITE_TOKEN): FhirHttp {
+export function fhirHttp(base: string | (() => string), token: string = TEST_WRITE_TOKEN): FhirHttp {
+  const baseOf = typeof base === 'string' ? () => base : base;
   async function request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult> {
     const headers: Record<string, string> = { accept: FHIR_JSON };
     const write = method === 'POST' || method === 'PUT' || method === 'DELETE';
@@ -85,11 +87,13 @@ export function fhirHttp(base: string, token: string = TEST_WRITE_TOKEN): FhirHt
       headers['content-type'] = FHIR_JSON;
     }
     for (const [key, value] of Object.entries(options.headers ?? {})) headers[key.toLowerCase()] = value;
-    const url = path.startsWith('http') ? path : `${base}${path}`;
+    const url = path.startsWith('http') ? path : `${baseOf()}${path}`;
     return toResult(await fetch(url, { method, headers, body }));
   }
   return {
-    base,
+    get base() {
+      return baseOf();
+    },
     request,
     get: (path, headers) => request('GET', path, { headers }),
     post: (path, body, headers) => request('POST', path, { body, headers }),

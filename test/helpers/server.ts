@@ -87,7 +87,12 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
     current = await startTestServer(options);
   });
   afterAll(async () => {
-    await current?.close();
+    if (current === undefined) return;
+    const closing = current.close();
+    // Clients that keep connections alive (fhir-kit-client, medplum) would hold the close until their idle
+    // sockets time out: the tests are over, so drop them at once.
+    current.server.closeAllConnections();
+    await closing;
   });
   const running = (): TestServer => {
     if (current === undefined) throw new Error('useTestServer: the server starts in beforeAll; read it inside a test or hook');

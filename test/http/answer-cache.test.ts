@@ -6,22 +6,13 @@
  * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 import type { CodeSystem, Parameters, ValueSet } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnswerCache, answerKey } from '../../src/http/answer-cache.ts';
-import { fhirHttp, unique, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fhirHttp, unique } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer({ content: false });
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer({ content: false });
+const api = fhirHttp(() => server.base);
 
 function codeSystem(id: string, url: string, concepts: [string, string][]): CodeSystem {
   return {

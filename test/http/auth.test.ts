@@ -5,23 +5,14 @@
  * @see https://hl7.org/fhir/R4/http.html
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, type FhirHttp, type HttpResult } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp, type HttpResult } from '../helpers/http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 const existingId = 'liver-cryoablation';
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
 
 function expectUnauthorized(res: HttpResult): void {
   expectOutcome(res, 401, ['login', 'security']);

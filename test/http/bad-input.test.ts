@@ -8,24 +8,18 @@
  * @see https://owasp.org/www-community/attacks/
  */
 import type { CapabilityStatement, CodeSystem, OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, expectServerAlive, fhirHttp, toResult, type FhirHttp, type HttpResult } from '../helpers/http.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, expectServerAlive, fhirHttp, toResult, type HttpResult } from '../helpers/http.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 let hostHeader: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
   hostHeader = new URL(server.base).host;
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 afterEach(async () => {

@@ -7,12 +7,12 @@
  * @see https://hl7.org/fhir/R4/http.html#cors
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, useTestServer } from '../helpers/server.ts';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, requestTimeoutMs } from '../../src/server.ts';
 
-let server: TestServer;
+const server = useTestServer({ content: false });
 let host: string;
 /** The CORS and security headers of a normal answer, to compare with. */
 let normal: Headers;
@@ -20,13 +20,8 @@ let normal: Headers;
 const SHARED_HEADERS = ['access-control-allow-origin', 'access-control-expose-headers', 'x-content-type-options', 'x-frame-options', 'content-security-policy', 'referrer-policy'];
 
 beforeAll(async () => {
-  server = await startTestServer({ content: false });
   host = new URL(server.base).host;
   normal = (await fetch(`${server.base}/metadata`, { headers: { Origin: 'https://app.example.org' } })).headers;
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 function expectParserError(res: RawResponse, status: number, code: string): void {

@@ -4,23 +4,14 @@
  *
  * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { expectOutcome, fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const VALUE_SET = 'https://example.org/fhir/liver-cryoablation/ValueSet/alternatives';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 describe('$validate-code with a malformed coded value', () => {
   it.each([

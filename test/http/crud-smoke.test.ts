@@ -5,25 +5,16 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
-import { expectBundle, expectOutcome, fhirHttp, matchIds, type FhirHttp } from '../helpers/http.ts';
+import { expectBundle, expectOutcome, fhirHttp, matchIds } from '../helpers/http.ts';
 import { canonicalQuery, SERVED_TYPES, templateResource } from '../helpers/resources.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
-
-let server: TestServer;
-let api: FhirHttp;
+import { testStores, useTestServer } from '../helpers/server.ts';
 
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    api = fhirHttp(server.base);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer({ store });
+  const api = fhirHttp(() => server.base);
 
   type Stored = Resource & { id: string; meta: { versionId: string }; description?: string };
 

@@ -6,24 +6,15 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, matchIds, unique, type FhirHttp, type HttpResult } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp, matchIds, unique, type HttpResult } from '../helpers/http.ts';
 import { canonicalQuery, templateResource, type ServedType } from '../helpers/resources.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
-
-let server: TestServer;
-let api: FhirHttp;
+import { testStores, useTestServer } from '../helpers/server.ts';
 
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    api = fhirHttp(server.base);
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer({ store });
+  const api = fhirHttp(() => server.base);
 
   type Stored = Resource & { id: string; meta: { versionId: string; lastUpdated: string }; url?: string; version?: string; description?: string };
 

@@ -9,24 +9,15 @@
  * @see https://hl7.org/fhir/R4/operations.html
  */
 import type { Bundle, CapabilityStatement, OperationOutcome, Parameters, ValueSet } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, link, type FhirHttp } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp, link } from '../helpers/http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
-
-let server: TestServer;
-let api: FhirHttp;
+import { testStores, useTestServer } from '../helpers/server.ts';
 
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
-  beforeAll(async () => {
-    server = await startTestServer({ store });
-    api = fhirHttp(server.base);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer({ store });
+  const api = fhirHttp(() => server.base);
 
   const VS = '/ValueSet/benefits';
   const VS_URL = 'https://example.org/fhir/liver-cryoablation/ValueSet/benefits';

@@ -9,23 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CapabilityStatement, Parameters } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, toResult, type FhirHttp } from '../helpers/http.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp, toResult } from '../helpers/http.ts';
 import { SERVED_TYPES } from '../helpers/resources.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 const origin = (): string => new URL(server.base).origin;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
 
 const packageJson = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { name: string; version: string };
 

@@ -5,21 +5,12 @@
  * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 describe('inline resources of the wrong shape', () => {
   it('answers $expand of a valueSet whose compose.include is an object with a 400 naming valueSet', async () => {

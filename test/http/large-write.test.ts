@@ -9,10 +9,10 @@ import type { Bundle, CodeSystem } from '@medplum/fhirtypes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateLargeCodeSystem } from '../../scripts/tx/generate-large-codesystem.ts';
-import { expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
+import { expectOutcome, fhirHttp } from '../helpers/http.ts';
+import { startTestServer, testStores, useTestServer } from '../helpers/server.ts';
 
 /** About 700 KB of JSON: over the size from which the concept tree's text is kept. */
 const generated = generateLargeCodeSystem({ size: 2000 }).codeSystem;
@@ -23,17 +23,8 @@ function withoutMeta(resource: CodeSystem): CodeSystem {
 }
 
 describe.each(testStores())('on %s', (store) => {
-  let server: TestServer;
-  let api: FhirHttp;
-
-  beforeAll(async () => {
-    server = await startTestServer({ store, content: false });
-    api = fhirHttp(server.base);
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer({ store, content: false });
+  const api = fhirHttp(() => server.base);
 
   it('reads back the concept tree it was sent, compact or pretty-printed, with the server’s meta', async () => {
     const id = `large-${store.toLowerCase()}`;

@@ -4,23 +4,14 @@
  * named, as terminology clients and HL7's tests expect.
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const SCRIPT = '<script>alert(1)</script>';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 describe('values a client sent, in error messages', () => {
   it.each([

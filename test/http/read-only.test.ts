@@ -7,22 +7,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-405-method-not-allowed
  */
 import type { CapabilityStatement } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, type FhirHttp, type HttpResult } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp, type HttpResult } from '../helpers/http.ts';
 import { SERVED_TYPES, templateResource } from '../helpers/resources.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer({ env: { WRITE_TOKEN: '' } });
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer({ env: { WRITE_TOKEN: '' } });
+const api = fhirHttp(() => server.base);
 
 function expectNotAllowed(res: HttpResult, method: string): void {
   expectOutcome(res, 405);

@@ -7,13 +7,11 @@
  * @see https://hl7.org/fhir/R4/searchparameter-registry.html
  */
 import type { ActivityDefinition, CodeSystem, CodeSystemConcept, PlanDefinition, Resource } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actionDefinitions, contentResources, FIXTURE_BASE, readFixtures, type WithId } from '../helpers/fixtures.ts';
-import { expectBundle, expectOutcome, fhirHttp, matchIds, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
+import { expectBundle, expectOutcome, fhirHttp, matchIds } from '../helpers/http.ts';
+import { testStores, useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
 /** `meta.lastUpdated` of the first fixture written (every content resource is older). */
 let firstFixtureUpdate: string;
 
@@ -24,19 +22,16 @@ const PUB = encodeURIComponent('Search Test Publisher');
 
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
+  const server = useTestServer({ store });
+  const api = fhirHttp(() => server.base);
+
   beforeAll(async () => {
-    server = await startTestServer({ store });
-    api = fhirHttp(server.base);
     firstFixtureUpdate = '';
     for (const fixture of fixtures) {
       const res = await api.put(`/${fixture.resourceType}/${fixture.id}`, fixture);
       if (res.status !== 201) throw new Error(`fixture ${fixture.id} not stored: ${res.status} ${res.text}`);
       firstFixtureUpdate ||= res.json<Resource>().meta?.lastUpdated as string;
     }
-  });
-
-  afterAll(async () => {
-    await server?.close();
   });
 
   /** Asserts that `GET path` finds exactly these `Type/id`s (fixture ids may be given without the `http-search-` prefix). */

@@ -9,18 +9,16 @@
  */
 import { request as httpRequest } from 'node:http';
 import type { Bundle, CodeSystem, Coding, Library, PlanDefinition, Resource } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actionDefinitions, contentResources, FIXTURE_BASE, readFixtures } from '../helpers/fixtures.ts';
-import { expectBundle, expectOutcome, fhirHttp, link, matches, matchIds, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
+import { expectBundle, expectOutcome, fhirHttp, link, matches, matchIds } from '../helpers/http.ts';
+import { testStores, useTestServer } from '../helpers/server.ts';
 
 const PUBLIC_BASE = 'https://fhir.public.example/base/fhir';
 const BULK = 1005;
 const B = FIXTURE_BASE;
 const SUBSETTED = 'SUBSETTED';
 
-let server: TestServer;
-let api: FhirHttp;
 const content = contentResources();
 const fixtures = readFixtures('search-');
 
@@ -39,9 +37,10 @@ function bulkLibrary(i: number): Library & { id: string } {
 
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
+  const server = useTestServer({ store, env: { PUBLIC_BASE_URL: PUBLIC_BASE } });
+  const api = fhirHttp(() => server.base);
+
   beforeAll(async () => {
-    server = await startTestServer({ store, env: { PUBLIC_BASE_URL: PUBLIC_BASE } });
-    api = fhirHttp(server.base);
     for (const fixture of fixtures) {
       const res = await api.put(`/${fixture.resourceType}/${fixture.id}`, fixture);
       if (res.status !== 201) throw new Error(`fixture ${fixture.id}: ${res.status} ${res.text}`);
@@ -55,10 +54,6 @@ describe.each(testStores())('on %s', (store) => {
         }),
       );
     }
-  });
-
-  afterAll(async () => {
-    await server?.close();
   });
 
   /** Turns a link from the public base into a path on the test server. */

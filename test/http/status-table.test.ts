@@ -7,13 +7,13 @@
  * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 import type { CapabilityStatement, Parameters } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOutcome, fhirHttp, toResult, type FhirHttp } from '../helpers/http.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOutcome, fhirHttp, toResult } from '../helpers/http.ts';
 import { templateResource } from '../helpers/resources.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_WRITE_TOKEN, useTestServer } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 let operations: Set<string>;
 
 const CPT = 'http://www.ama-assn.org/go/cpt';
@@ -21,18 +21,12 @@ const PROTOCOL_CODES = 'https://example.org/fhir/liver-cryoablation/ValueSet/pro
 const COMPLICATIONS = 'https://example.org/fhir/liver-cryoablation/ValueSet/complications';
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
   const cs = (await api.get('/metadata')).json<CapabilityStatement>();
   const rest = cs.rest?.[0];
   operations = new Set([
     ...(rest?.operation ?? []).map((o) => o.name),
     ...(rest?.resource ?? []).flatMap((r) => (r.operation ?? []).map((o) => `${r.type}/${o.name}`)),
   ]);
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 describe('REST rows', () => {

@@ -7,38 +7,29 @@
  * @see https://hl7.org/fhir/R4/bundle.html#transaction
  */
 import type { Bundle, BundleEntry, OperationOutcome, ValueSet } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectBundle, expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
+import { describe, expect, it } from 'vitest';
+import { expectBundle, expectOutcome, fhirHttp } from '../helpers/http.ts';
 import { canonicalQuery, templateResource } from '../helpers/resources.ts';
-import { startTestServer, testStores, type TestServer } from '../helpers/server.ts';
-
-let server: TestServer;
-let api: FhirHttp;
+import { testStores, useTestServer } from '../helpers/server.ts';
 
 function post(resource: ValueSet, extra: Partial<BundleEntry> = {}): BundleEntry {
   return { resource, request: { method: 'POST', url: 'ValueSet' }, ...extra };
 }
 
-async function total(resource: ValueSet): Promise<number> {
-  return expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total as number;
-}
-
-async function createValueSet(): Promise<ValueSet & { id: string }> {
-  const res = await api.post('/ValueSet', templateResource('ValueSet'));
-  expect(res.status, res.text).toBe(201);
-  return res.json<ValueSet & { id: string }>();
-}
-
 // The same suite on every store: embedded SQLite, and PostgreSQL (DATABASE_URL) when it is available.
 describe.each(testStores())('on %s', (store) => {
-  beforeAll(async () => {
-    server = await startTestServer({ store, content: false });
-    api = fhirHttp(server.base);
-  });
+  const server = useTestServer({ store, content: false });
+  const api = fhirHttp(() => server.base);
 
-  afterAll(async () => {
-    await server?.close();
-  });
+  async function total(resource: ValueSet): Promise<number> {
+    return expectBundle(await api.get(`/ValueSet?${canonicalQuery(resource)}`)).total as number;
+  }
+
+  async function createValueSet(): Promise<ValueSet & { id: string }> {
+    const res = await api.post('/ValueSet', templateResource('ValueSet'));
+    expect(res.status, res.text).toBe(201);
+    return res.json<ValueSet & { id: string }>();
+  }
 
   it('a transaction stores every entry, answers each in order, and gives urn:uuid entries their assigned ids', async () => {
     const existing = await createValueSet();

@@ -7,28 +7,19 @@
  */
 import type { Bundle, CapabilityStatement, Library, OperationOutcome, Parameters } from '@medplum/fhirtypes';
 import { Client, type FhirResource } from 'fhir-kit-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
 
-let server: TestServer;
+const server = useTestServer();
 let reader: Client;
 let writer: Client;
 
 beforeAll(async () => {
-  server = await startTestServer();
   reader = new Client({ baseUrl: server.base });
   writer = new Client({ baseUrl: server.base, bearerToken: TEST_WRITE_TOKEN });
-});
-
-afterAll(async () => {
-  if (!server) return;
-  const closing = server.close();
-  // fhir-kit-client's requests ask for keep-alive; do not wait for the idle sockets to time out.
-  server.server.closeAllConnections();
-  await closing;
 });
 
 /** The error fhir-kit-client throws for a non-2xx answer. */

@@ -9,22 +9,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bundle, CapabilityStatement, Library, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import smart from 'fhirclient/lib/entry/node.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
-import { startTestServer, TEST_WRITE_TOKEN, type TestServer } from '../helpers/server.ts';
+import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
 
-let server: TestServer;
+const server = useTestServer();
 let standalone: InstanceType<typeof smart.FhirClient>;
 
 beforeAll(async () => {
-  server = await startTestServer();
   standalone = new smart.FhirClient(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 /** A SMART client with the write token as its access token (no authorization flow: a server-side app). */

@@ -5,23 +5,14 @@
  * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 import type { CarePlan } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const APPLY = '/PlanDefinition/liver-tumor-cryoablation/$apply';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 function applyWith(entry: unknown[]): Promise<{ status: number; text: string; json: <T>() => T }> {
   return api.post(APPLY, {

@@ -6,31 +6,25 @@
  * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 import type { ActivityDefinition, Bundle, CapabilityStatement, CarePlan, CodeSystem, Library, OperationOutcome, PlanDefinition, ServiceRequest } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
-import { expectOutcome, fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { expectOutcome, fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { fixture } from './fixtures.ts';
 
 const PROTOCOL = '/PlanDefinition/liver-tumor-cryoablation';
 const protocol = contentResources().find((r) => r.resourceType === 'PlanDefinition' && r.id === 'liver-tumor-cryoablation') as PlanDefinition;
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
   // Fixtures the content does not have: a plan with a broken expression, and what it applies.
   for (const name of ['ActivityDefinition-fixture-task', 'PlanDefinition-fixture-broken']) {
     const resource = fixture(name);
     const res = await api.put(`/${resource.resourceType}/${resource.id}`, resource);
     expect(res.status, res.text.slice(0, 300)).toBe(201);
   }
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 describe('subject', () => {

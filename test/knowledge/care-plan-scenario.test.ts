@@ -25,10 +25,10 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import { Client, type FhirResource } from 'fhir-kit-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createValidator } from '../../src/validation/validator.ts';
 import { contentResources } from '../helpers/fixtures.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { createBindingTerminology } from '../../src/terminology/binding-terminology.ts';
 
 const content = contentResources();
@@ -84,14 +84,13 @@ function containedAt<T extends Resource>(carePlan: CarePlan, reference: string |
   return carePlan.contained?.find((r) => `#${r.id}` === reference) as T;
 }
 
-let server: TestServer;
+const server = useTestServer();
 let kit: Client;
 let medplum: MedplumClient;
 let withAnticoagulant: CarePlan;
 let withoutAnticoagulant: CarePlan;
 
 beforeAll(async () => {
-  server = await startTestServer();
   kit = new Client({ baseUrl: server.base });
   medplum = new MedplumClient({ baseUrl: `${new URL(server.base).origin}/`, fhirUrlPath: 'fhir', fetch: globalThis.fetch, cacheTime: 0 });
   withAnticoagulant = (await kit.operation({
@@ -101,14 +100,6 @@ beforeAll(async () => {
     input: applyParameters('anticoagulated', anticoagulant.code) as unknown as FhirResource,
   })) as unknown as CarePlan;
   withoutAnticoagulant = (await medplum.post(medplum.fhirUrl('PlanDefinition', protocol.id, '$apply'), applyParameters('unrelated', UNRELATED_CODE))) as CarePlan;
-});
-
-afterAll(async () => {
-  if (!server) return;
-  const closing = server.close();
-  // fhir-kit-client's requests ask for keep-alive; do not wait for the idle sockets to time out.
-  server.server.closeAllConnections();
-  await closing;
 });
 
 describe('the care-plan engine pulls the cryoablation protocol', () => {

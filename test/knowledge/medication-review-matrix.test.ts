@@ -20,9 +20,9 @@ import type {
   Task,
   ValueSet,
 } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { contentResources } from '../helpers/fixtures.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const content = contentResources();
@@ -146,11 +146,10 @@ function unchangedPart(carePlan: CarePlan): string[] {
     .map((a) => `${a.id ?? ''}|${a.title ?? ''}`);
 }
 
-let server: TestServer;
+const server = useTestServer();
 const results = new Map<string, CarePlan>();
 
 beforeAll(async () => {
-  server = await startTestServer();
   for (const row of rows) {
     const response = await fetch(`${server.base}/PlanDefinition/liver-tumor-cryoablation/$apply`, {
       method: 'POST',
@@ -161,10 +160,6 @@ beforeAll(async () => {
     if (response.status !== 200) throw new Error(`${row.name}: ${response.status} ${JSON.stringify(body)}`);
     results.set(row.name, body as CarePlan);
   }
-});
-
-afterAll(async () => {
-  if (server) await server.close();
 });
 
 describe('the medication review of PlanDefinition/liver-tumor-cryoablation over real-world medication data', () => {

@@ -6,19 +6,17 @@
  * @see https://hl7.org/fhir/R4/valueset-definitions.html#ValueSet.expansion.total
  */
 import type { CodeSystem, ValueSet } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const CS_URL = 'https://example.org/fhir/CodeSystem/expand-total';
 const VS_URL = 'https://example.org/fhir/ValueSet/expand-total';
 
-let server: TestServer;
-let api: FhirHttp;
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
   const concept = [
     ...Array.from({ length: 150 }, (_, i) => ({ code: `m${i}`, display: `Marker ${i}` })),
     ...Array.from({ length: 50 }, (_, i) => ({ code: `o${i}`, display: `Other ${i}` })),
@@ -29,10 +27,6 @@ beforeAll(async () => {
     const res = await api.put(`/${resource.resourceType}/${resource.id}`, resource);
     expect(res.status, res.text.slice(0, 300)).toBe(201);
   }
-});
-
-afterAll(async () => {
-  await server?.close();
 });
 
 async function expand(query: string): Promise<ValueSet> {

@@ -5,18 +5,11 @@
  * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 import type { Parameters } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/server.ts';
 
 const SYSTEM = 'https://example.org/fhir/liver-cryoablation/CodeSystem/liver-cryoablation';
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer({ env: { WRITE_TOKEN: '' } });
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer({ env: { WRITE_TOKEN: '' } });
 
 async function subsumes(query: string): Promise<{ status: number; body: Parameters & { issue?: unknown[] } }> {
   const res = await fetch(`${server.base}/CodeSystem/$subsumes?${query}`);

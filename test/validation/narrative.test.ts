@@ -4,25 +4,16 @@
  *
  * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { fhirHttp, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fhirHttp } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { narrativeProblems } from '../../src/validation/narrative-check.ts';
 
 const NS = 'http://www.w3.org/1999/xhtml';
 
-let server: TestServer;
-let api: FhirHttp;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = fhirHttp(server.base);
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useTestServer();
+const api = fhirHttp(() => server.base);
 
 function basic(id: string, div: string): Record<string, unknown> {
   return { resourceType: 'ValueSet', id, url: `https://example.org/fhir/ValueSet/${id}`, status: 'draft', text: { status: 'generated', div } };

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 /** The step that appears with an active anticoagulant order and disappears without one (one constant). */
 const ANTICOAGULANT_STEP_ID = 'anticoagulant-found';
@@ -21,7 +21,7 @@ if (!hasBrowser) {
 const SHOTS = resolve(import.meta.dirname, '../../test-output/screenshots');
 
 describe.skipIf(!hasBrowser)('browser view in chromium', () => {
-  let server: TestServer;
+  const server = useTestServer();
   let browser: Browser;
   let origin: string;
   const consoleErrors: string[] = [];
@@ -29,13 +29,11 @@ describe.skipIf(!hasBrowser)('browser view in chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer();
     origin = new URL(server.base).origin;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
   });
 
   async function open(path: string, width = 1280): Promise<Page> {

@@ -3,22 +3,15 @@
  * JSON, the pages' security headers, escaping of anything a client sends, the narrative sanitiser, and the
  * no-JavaScript fallback of the value set filter.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prefersHtml } from '../../src/http/negotiate.ts';
 import { sanitizeNarrative } from '../../src/web/sanitize.ts';
 import { html } from '../../src/web/html.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
-let server: TestServer;
+const server = useTestServer();
 const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(`${server.base}${path}`, { headers, redirect: 'manual' });
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
 
 describe('who gets HTML', () => {
   it.each([
