@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/fhir/errors.ts';
 import { r4OperationDefinition } from '../../src/fhir/operation-definitions.ts';
 import { bodyToParameters, queryToParameters } from '../../src/operations/parameters.ts';
+import { valueSetExpandDefinition } from '../../src/operations/terminology/valueset-expand.ts';
+import { TxParams } from '../../src/terminology/params.ts';
 
 const lookup = r4OperationDefinition('CodeSystem-lookup');
 const apply = r4OperationDefinition('PlanDefinition-apply');
@@ -87,5 +89,46 @@ describe('operation parameters from a POST body', () => {
 
   it('refuses parameters without a name', () => {
     expect(status(() => bodyToParameters(lookup, { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] }))).toBe(400);
+  });
+});
+
+describe('$expand GET parameters, decoded by the ValueSet-expand definition and read by the engine', () => {
+  const query: [string, string][] = [
+    ['url', 'https://example.org/fhir/ValueSet/v'],
+    ['filter', 'marker'],
+    ['count', '10'],
+    ['offset', '5'],
+    ['activeOnly', 'true'],
+    ['includeDesignations', 'false'],
+    ['displayLanguage', 'de'],
+    ['system-version', 'http://s1|1.0'],
+    ['system-version', 'http://s2|2.0'],
+    ['_format', 'json'],
+  ];
+
+  it('types each value by the definition (uri, string, integer, boolean, code, repeated canonical)', () => {
+    expect(queryToParameters(valueSetExpandDefinition, query).parameter).toEqual([
+      { name: 'url', valueUri: 'https://example.org/fhir/ValueSet/v' },
+      { name: 'filter', valueString: 'marker' },
+      { name: 'count', valueInteger: 10 },
+      { name: 'offset', valueInteger: 5 },
+      { name: 'activeOnly', valueBoolean: true },
+      { name: 'includeDesignations', valueBoolean: false },
+      { name: 'displayLanguage', valueCode: 'de' },
+      { name: 'system-version', valueCanonical: 'http://s1|1.0' },
+      { name: 'system-version', valueCanonical: 'http://s2|2.0' },
+    ]);
+  });
+
+  it('gives the engine the paging, filter, flags and version rules of the query', () => {
+    const params = TxParams.fromRequest(queryToParameters(valueSetExpandDefinition, query), undefined);
+    expect([params.filter, params.count, params.offset, params.activeOnly, params.includeDesignations]).toEqual(['marker', 10, 5, true, false]);
+    expect(params.rulesFor('http://s2').map((r) => [r.mode, r.version])).toEqual([['default', '2.0']]);
+  });
+
+  it('refuses a count that is not an integer, a flag that is not a boolean, and a repeated offset (400)', () => {
+    expect(status(() => queryToParameters(valueSetExpandDefinition, [['count', 'ten']]))).toBe(400);
+    expect(status(() => queryToParameters(valueSetExpandDefinition, [['activeOnly', 'yes']]))).toBe(400);
+    expect(status(() => queryToParameters(valueSetExpandDefinition, [['offset', '1'], ['offset', '2']]))).toBe(400);
   });
 });
