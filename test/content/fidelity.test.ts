@@ -301,8 +301,7 @@ describe('card section: Purpose', () => {
     expect(goals.map((g) => g.description.text)).toEqual([...CARD.goals]);
     const linked = new Set(allActions(protocol().action).flatMap((a) => a.goalId ?? []));
     for (const goal of goals) {
-      expect(goal.id).toBeDefined();
-      expect(linked.has(goal.id as string)).toBe(true);
+      expect([...linked]).toContain(goal.id);
     }
     for (const id of linked) {
       expect(goals.some((g) => g.id === id)).toBe(true);
@@ -546,8 +545,8 @@ describe('card section: Risks and Complications', () => {
     }
     const declared = project().property?.find((p) => p.code === 'frequency');
     expect(declared?.type).toBe('code');
-    expect(findConcept('common')).toBeDefined();
-    expect(findConcept('rare')).toBeDefined();
+    expect(findConcept('common')?.code).toBe('common');
+    expect(findConcept('rare')?.code).toBe('rare');
   });
 
   it('have common and rare value sets selected by a frequency filter, not by listing codes', () => {
@@ -706,12 +705,12 @@ describe('every resource', () => {
     expect(r.version).toBe(r.url === CPT ? '2026' : '0.1.0');
     expect(r.version).toMatch(r.url === CPT ? /^\d{4}$/ : /^\d+\.\d+\.\d+$/);
     expect(r.name).toMatch(/^[A-Z][A-Za-z0-9_]{0,254}$/);
-    expect(r.title?.trim()).toBeTruthy();
+    expect(r.title).toMatch(/^\S(.*\S)?$/); // present, not blank, no stray spaces
     expect(r.status).toBe('active');
     expect(r.experimental).toBe(false);
     expect(['2026-11-27', '2026-12-07']).toContain(r.date);
     expect(r.publisher).toBe('Liver Cryoablation FHIR Knowledge Project');
-    expect(r.description?.trim()).toBeTruthy();
+    expect(r.description).toMatch(/^\S([\s\S]*\S)?$/);
   });
 
   it('uses only codes that exist in the project code system, with its displays', () => {

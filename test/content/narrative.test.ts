@@ -90,11 +90,11 @@ describe('the XHTML checker used above', () => {
   it('rejects what FHIR forbids, so the well-formedness test can fail', () => {
     const ns = 'xmlns="http://www.w3.org/1999/xhtml"';
     expect(xhtmlProblems(`<div ${ns}><p>ok</p></div>`)).toEqual([]);
-    expect(xhtmlProblems('<div><p>no namespace</p></div>')).not.toEqual([]);
-    expect(xhtmlProblems(`<div ${ns}><p>unclosed</div>`)).not.toEqual([]);
-    expect(xhtmlProblems(`<div ${ns}><script>x</script></div>`)).not.toEqual([]);
-    expect(xhtmlProblems(`<div ${ns}><p onclick="x()">x</p></div>`)).not.toEqual([]);
-    expect(xhtmlProblems(`<div ${ns}>a &nbsp; b</div>`)).not.toEqual([]);
-    expect(xhtmlProblems(`<div ${ns}> </div>`)).not.toEqual([]);
+    expect(xhtmlProblems('<div><p>no namespace</p></div>')).toEqual(['root is not <div xmlns="http://www.w3.org/1999/xhtml">']);
+    expect(xhtmlProblems(`<div ${ns}><p>unclosed</div>`)).toEqual(['</div> closes <p>', 'unclosed elements: div']);
+    expect(xhtmlProblems(`<div ${ns}><script>x</script></div>`)).toEqual(['element <script> is not allowed in a FHIR narrative']);
+    expect(xhtmlProblems(`<div ${ns}><p onclick="x()">x</p></div>`)).toEqual(['attribute onclick is not allowed on <p>']);
+    expect(xhtmlProblems(`<div ${ns}>a &nbsp; b</div>`)).toEqual(['bad entity "&nbsp" at 44']);
+    expect(xhtmlProblems(`<div ${ns}> </div>`)).toEqual(['narrative has no text content']);
   });
 });

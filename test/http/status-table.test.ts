@@ -109,7 +109,7 @@ describe('REST rows', () => {
   it('method not allowed → 405 with an Allow header', async () => {
     const res = await api.request('PATCH', '/CodeSystem/liver-cryoablation', { body: '[]' });
     expectOutcome(res, 405, ['not-supported']);
-    expect(res.headers.get('allow')).toBeTruthy();
+    expect(res.headers.get('allow')).toBe('GET, PUT, DELETE');
   });
 
   it('request flood → 429 throttled with Retry-After (RATE_LIMIT_PER_SECOND set)', async () => {

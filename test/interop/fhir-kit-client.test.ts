@@ -30,8 +30,8 @@ interface KitError {
 /** Runs `call`, expects it to fail, and returns the status and OperationOutcome the client exposes. */
 const failure = failureWith((err) => {
   const response = (err as KitError).response;
-  expect(response).toBeDefined();
-  return { status: response?.status as number, outcome: response?.data as OperationOutcome };
+  if (response === undefined) throw new Error(`fhir-kit-client failed without an HTTP answer: ${String(err)}`);
+  return { status: response.status, outcome: response.data as OperationOutcome };
 });
 
 const as = <T>(resource: FhirResource): T => resource as unknown as T;

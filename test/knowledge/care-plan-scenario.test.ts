@@ -104,7 +104,8 @@ beforeAll(async () => {
 
 describe('the care-plan engine pulls the cryoablation protocol', () => {
   it('the fixture medications are what they claim: one in the blood-thinner ValueSet, one not', () => {
-    expect(anticoagulant?.code).toBeDefined();
+    // The first warfarin concept of the value set: RxNorm 855288, warfarin sodium 1 MG Oral Tablet.
+    expect(anticoagulant?.code).toBe('855288');
     expect(bloodThinners.compose?.include.flatMap((i) => i.concept ?? []).map((c) => c.code)).not.toContain(UNRELATED_CODE);
   });
 

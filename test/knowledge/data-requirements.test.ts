@@ -24,8 +24,7 @@ describe('$data-requirements', () => {
     const valueSet = `${FIXTURE_BASE}/ValueSet/fixture-anticoagulants`;
     for (const type of ['MedicationRequest', 'MedicationStatement']) {
       const requirement = library.dataRequirement?.find((r) => r.type === type);
-      expect(requirement, type).toBeDefined();
-      expect(requirement?.codeFilter).toEqual([{ path: 'medication', valueSet }]);
+      expect(requirement?.codeFilter, type).toEqual([{ path: 'medication', valueSet }]);
       expect(requirement?.mustSupport).toEqual(expect.arrayContaining(['status', 'medication']));
     }
   });

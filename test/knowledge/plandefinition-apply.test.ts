@@ -28,9 +28,8 @@ let carePlan: CarePlan;
 
 function contained<T extends Resource>(reference: string | undefined): T {
   expect(reference, 'a local reference').toMatch(/^#/);
-  const found = carePlan.contained?.find((r) => `#${r.id}` === reference);
-  expect(found, `contained ${reference}`).toBeDefined();
-  return found as T;
+  expect(carePlan.contained?.map((r) => `#${r.id}`), 'the contained resources').toContain(reference);
+  return carePlan.contained?.find((r) => `#${r.id}` === reference) as T;
 }
 
 function requestGroup(): RequestGroup {

@@ -131,8 +131,8 @@ describe('validator: one broken resource per kind of defect', () => {
     expect(errors.length).toBeGreaterThan(0);
     // Only the check meant to catch the defect reports an error (no duplicate from another check).
     expect(errors.map((e) => e.check)).toEqual(errors.map(() => check));
+    expect(errors.map((e) => e.expression), JSON.stringify(errors, null, 2)).toContain(expression);
     const located = errors.find((e) => e.expression === expression);
-    expect(located, JSON.stringify(errors, null, 2)).toBeDefined();
     for (const fragment of message) expect(located?.text).toContain(fragment);
   });
 });

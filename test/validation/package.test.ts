@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { x as extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FHIR_PACKAGE } from '../../src/package/package-definition.ts';
 import { CONTENT_DIR } from './helpers.ts';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'package.ts');
@@ -49,7 +50,12 @@ describe('npm run package', () => {
       dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
       type: 'fhir.ig',
     });
-    for (const field of ['description', 'license', 'author', 'url']) expect(typeof manifest[field]).toBe('string');
+    expect(manifest).toMatchObject({
+      description: FHIR_PACKAGE.description,
+      license: 'Apache-2.0',
+      author: 'Liver Cryoablation FHIR Knowledge Project',
+      url: 'https://example.org/fhir/liver-cryoablation',
+    });
     expect(manifest.date).toMatch(/^\d{14}$/);
   });
 

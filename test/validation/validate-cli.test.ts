@@ -61,7 +61,6 @@ describe('npm run validate', () => {
     const run = await runValidate([brokenFile]);
     expect(run.code).toBe(1);
     const line = run.stdout.split('\n').find((l) => l.includes('PlanDefinition.status'));
-    expect(line).toBeDefined();
     expect(line).toContain(brokenFile);
     expect(line).toContain('error');
     expect(line).toContain('nonsense');

@@ -163,9 +163,14 @@ describe.skipIf(!hasBrowser)('browser view in chromium', () => {
 
   it('an injected <script> in a query or an id never runs, and no page logged a console error', async () => {
     const payload = '<script>alert("xss")</script><img src=x onerror=alert("xss2")>';
-    for (const path of [`/fhir/CodeSystem?name=${encodeURIComponent(payload)}`, `/fhir/ValueSet/complications?filter=${encodeURIComponent(payload)}`, `/fhir/CodeSystem/${encodeURIComponent(payload)}`]) {
+    const pages = [
+      [`/fhir/CodeSystem?name=${encodeURIComponent(payload)}`, '0 found'],
+      [`/fhir/ValueSet/complications?filter=${encodeURIComponent(payload)}`, 'No concepts match.'],
+      [`/fhir/CodeSystem/${encodeURIComponent(payload)}`, 'is not a valid FHIR id'],
+    ];
+    for (const [path, shown] of pages) {
       const page = await open(path);
-      await expect(page.locator('main').textContent()).resolves.toBeTruthy();
+      await expect(page.locator('main').textContent()).resolves.toContain(shown);
       expect(await page.evaluate(() => document.querySelectorAll('main script, main img').length)).toBe(0);
       await page.close();
     }
