@@ -56,6 +56,150 @@ function localReference(visit: ElementVisit): string | undefined {
   return typeof text === 'string' && text.startsWith('#') ? text.slice(1) : undefined;
 }
 
+/** The state of one resource's walk the invariant checks share. */
+interface RulesWalk {
+  readonly issues: ValidationIssue[];
+  readonly rootTyped: TypedValue;
+  /** Typed values of the resources met (the root and contained ones), each built once. */
+  readonly resourceTyped: Map<Resource, TypedValue>;
+}
+
+/** The warning-level invariants among `constraints`, evaluated on `context`; each one broken is a warning. */
+function evaluateWarnings(walk: RulesWalk, constraints: readonly Constraint[] | undefined, context: TypedValue, resource: Resource, path: string): void {
+  for (const constraint of constraints ?? []) {
+    if (constraint.severity !== 'warning') continue;
+    const atom = parsed(constraint.expression);
+    if (atom === null) continue;
+    let resourceValue = walk.resourceTyped.get(resource);
+    if (resourceValue === undefined) {
+      resourceValue = toTypedValue(resource);
+      walk.resourceTyped.set(resource, resourceValue);
+    }
+    let holds: boolean;
+    try {
+      const result = evalFhirPathTyped(atom, [context], { '%context': context, '%resource': resourceValue, '%rootResource': walk.rootTyped });
+      // An empty result (e.g. `name.matches(...)` without a name) does not break the rule.
+      holds = !(result.length === 1 && result[0].value === false);
+    } catch {
+      continue; // an expression the engine cannot evaluate says nothing about the content
+    }
+    if (!holds) {
+      walk.issues.push(
+        createIssue('invariant', {
+          severity: 'warning',
+          code: 'invariant',
+          text: `Constraint ${constraint.key} not met: ${constraint.description}`,
+          expression: path,
+          diagnostics: constraint.expression,
+        }),
+      );
+    }
+  }
+}
+
+/** csd-1 over the whole concept tree. */
+function checkUniqueCodes(issues: ValidationIssue[], codeSystem: CodeSystem, constraints: readonly Constraint[], path: string): void {
+  const csd1 = constraints.find((c) => c.key === 'csd-1');
+  if (csd1 === undefined) return;
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  const visit = (concepts: readonly CodeSystemConcept[] | undefined): void => {
+    for (const concept of concepts ?? []) {
+      if (typeof concept.code === 'string') {
+        if (seen.has(concept.code)) duplicates.add(concept.code);
+        seen.add(concept.code);
+      }
+      visit(concept.concept);
+    }
+  };
+  visit(codeSystem.concept);
+  if (duplicates.size === 0) return;
+  issues.push(
+    createIssue('invariant', {
+      severity: 'error',
+      code: 'invariant',
+      text: `Constraint csd-1 not met: ${csd1.description}`,
+      expression: path,
+      diagnostics: `duplicate code(s): ${[...duplicates].join(', ')}`,
+    }),
+  );
+}
+
+/** dom-3: every contained resource is referenced (by `#id`, or `#` from within) somewhere in the resource. */
+function checkContainedReferenced(issues: ValidationIssue[], root: Resource, rootConstraints: readonly Constraint[], localReferences: ReadonlySet<string>): void {
+  const dom3 = rootConstraints.find((c) => c.key === 'dom-3');
+  const contained = (root as { contained?: unknown }).contained;
+  if (dom3 === undefined || !Array.isArray(contained)) return;
+  contained.forEach((resource: unknown, i) => {
+    const id = (resource as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && !localReferences.has(id) && !localReferences.has('')) {
+      issues.push(
+        createIssue('invariant', {
+          severity: 'error',
+          code: 'invariant',
+          text: `Constraint dom-3 not met: ${dom3.description}`,
+          expression: `${root.resourceType}.contained[${i}]`,
+          diagnostics: dom3.expression,
+        }),
+      );
+    }
+  });
+}
+
+/** One type per choice element: `choicesSeen` maps each choice's base path to the first type met there. */
+function checkOneChoiceType(issues: ValidationIssue[], choicesSeen: Map<string, string>, path: string): void {
+  const choice = /^(.*)\.ofType\(([^)]+)\)$/.exec(path);
+  if (choice === null) return;
+  const [, base, type] = choice;
+  const previous = choicesSeen.get(base);
+  if (previous !== undefined && previous !== type) {
+    issues.push(
+      createIssue('structure', {
+        severity: 'error',
+        code: 'structure',
+        text: `Only one type of the choice element may be present, found ${previous} and ${type}`,
+        expression: base,
+      }),
+    );
+  } else {
+    choicesSeen.set(base, type);
+  }
+}
+
+/** An `Expression` in `text/fhirpath` parses as FHIRPath. */
+function checkFhirPathExpression(issues: ValidationIssue[], visit: ElementVisit): void {
+  if (visit.type !== 'Expression' || typeof visit.value !== 'object' || visit.value === null) return;
+  const { language, expression } = visit.value as { language?: unknown; expression?: unknown };
+  if (language !== 'text/fhirpath' || typeof expression !== 'string') return;
+  try {
+    parseFhirPath(expression);
+  } catch (err: unknown) {
+    issues.push(
+      createIssue('structure', {
+        severity: 'error',
+        code: 'invalid',
+        text: `Not a valid FHIRPath expression: ${err instanceof Error ? err.message : String(err)}`,
+        expression: `${visit.path}.expression`,
+      }),
+    );
+  }
+}
+
+/** txt-1/txt-2 on a `Narrative.div`. */
+function checkNarrative(issues: ValidationIssue[], visit: ElementVisit): void {
+  if (visit.type !== 'xhtml' || typeof visit.value !== 'string') return;
+  for (const problem of narrativeProblems(visit.value).slice(0, 10)) {
+    issues.push(
+      createIssue('invariant', {
+        severity: 'error',
+        code: 'invariant',
+        text: `Constraint ${problem.startsWith('the narrative has no content') ? 'txt-2' : 'txt-1'} not met: ${problem}`,
+        expression: visit.path,
+      }),
+    );
+  }
+}
+
 /**
  * Creates the element-rules check for one resource.
  * @see https://hl7.org/fhir/R4/conformance-rules.html#constraints
@@ -66,145 +210,26 @@ export function createElementRulesCheck(root: Resource): WalkCheck & { readonly 
   let rootConstraints: readonly Constraint[] = [];
   const choicesSeen = new Map<string, string>();
   const rootTyped = toTypedValue(root);
-  const resourceTyped = new Map<Resource, TypedValue>([[root, rootTyped]]);
-
-  const evaluateWarnings = (constraints: readonly Constraint[] | undefined, context: TypedValue, resource: Resource, path: string): void => {
-    for (const constraint of constraints ?? []) {
-      if (constraint.severity !== 'warning') continue;
-      const atom = parsed(constraint.expression);
-      if (atom === null) continue;
-      let resourceValue = resourceTyped.get(resource);
-      if (resourceValue === undefined) {
-        resourceValue = toTypedValue(resource);
-        resourceTyped.set(resource, resourceValue);
-      }
-      let holds: boolean;
-      try {
-        const result = evalFhirPathTyped(atom, [context], { '%context': context, '%resource': resourceValue, '%rootResource': rootTyped });
-        // An empty result (e.g. `name.matches(...)` without a name) does not break the rule.
-        holds = !(result.length === 1 && result[0].value === false);
-      } catch {
-        continue; // an expression the engine cannot evaluate says nothing about the content
-      }
-      if (!holds) {
-        issues.push(
-          createIssue('invariant', {
-            severity: 'warning',
-            code: 'invariant',
-            text: `Constraint ${constraint.key} not met: ${constraint.description}`,
-            expression: path,
-            diagnostics: constraint.expression,
-          }),
-        );
-      }
-    }
-  };
-
-  /** csd-1 over the whole concept tree. */
-  const checkUniqueCodes = (codeSystem: CodeSystem, constraints: readonly Constraint[], path: string): void => {
-    const csd1 = constraints.find((c) => c.key === 'csd-1');
-    if (csd1 === undefined) return;
-    const seen = new Set<string>();
-    const duplicates = new Set<string>();
-    const visit = (concepts: readonly CodeSystemConcept[] | undefined): void => {
-      for (const concept of concepts ?? []) {
-        if (typeof concept.code === 'string') {
-          if (seen.has(concept.code)) duplicates.add(concept.code);
-          seen.add(concept.code);
-        }
-        visit(concept.concept);
-      }
-    };
-    visit(codeSystem.concept);
-    if (duplicates.size === 0) return;
-    issues.push(
-      createIssue('invariant', {
-        severity: 'error',
-        code: 'invariant',
-        text: `Constraint csd-1 not met: ${csd1.description}`,
-        expression: path,
-        diagnostics: `duplicate code(s): ${[...duplicates].join(', ')}`,
-      }),
-    );
-  };
+  const walk: RulesWalk = { issues, rootTyped, resourceTyped: new Map<Resource, TypedValue>([[root, rootTyped]]) };
 
   return {
     issues,
     onResource({ path, resource, schema }: ResourceVisit): void {
-      evaluateWarnings(schema.constraints, resourceTyped.get(resource) ?? toTypedValue(resource), resource, path);
+      evaluateWarnings(walk, schema.constraints, walk.resourceTyped.get(resource) ?? toTypedValue(resource), resource, path);
       if (resource === root) rootConstraints = schema.constraints ?? [];
-      if (resource.resourceType === 'CodeSystem') checkUniqueCodes(resource as CodeSystem, schema.constraints ?? [], path);
+      if (resource.resourceType === 'CodeSystem') checkUniqueCodes(issues, resource as CodeSystem, schema.constraints ?? [], path);
     },
     finish(): void {
-      const dom3 = rootConstraints.find((c) => c.key === 'dom-3');
-      const contained = (root as { contained?: unknown }).contained;
-      if (dom3 === undefined || !Array.isArray(contained)) return;
-      contained.forEach((resource: unknown, i) => {
-        const id = (resource as { id?: unknown } | null)?.id;
-        if (typeof id === 'string' && !localReferences.has(id) && !localReferences.has('')) {
-          issues.push(
-            createIssue('invariant', {
-              severity: 'error',
-              code: 'invariant',
-              text: `Constraint dom-3 not met: ${dom3.description}`,
-              expression: `${root.resourceType}.contained[${i}]`,
-              diagnostics: dom3.expression,
-            }),
-          );
-        }
-      });
+      checkContainedReferenced(issues, root, rootConstraints, localReferences);
     },
     onElement(visit: ElementVisit): void {
       const local = localReference(visit);
       if (local !== undefined) localReferences.add(local);
-      const choice = /^(.*)\.ofType\(([^)]+)\)$/.exec(visit.path);
-      if (choice !== null) {
-        const [, base, type] = choice;
-        const previous = choicesSeen.get(base);
-        if (previous !== undefined && previous !== type) {
-          issues.push(
-            createIssue('structure', {
-              severity: 'error',
-              code: 'structure',
-              text: `Only one type of the choice element may be present, found ${previous} and ${type}`,
-              expression: base,
-            }),
-          );
-        } else {
-          choicesSeen.set(base, type);
-        }
-      }
-      if (visit.type === 'Expression' && typeof visit.value === 'object' && visit.value !== null) {
-        const { language, expression } = visit.value as { language?: unknown; expression?: unknown };
-        if (language === 'text/fhirpath' && typeof expression === 'string') {
-          try {
-            parseFhirPath(expression);
-          } catch (err: unknown) {
-            issues.push(
-              createIssue('structure', {
-                severity: 'error',
-                code: 'invalid',
-                text: `Not a valid FHIRPath expression: ${err instanceof Error ? err.message : String(err)}`,
-                expression: `${visit.path}.expression`,
-              }),
-            );
-          }
-        }
-      }
-      if (visit.type === 'xhtml' && typeof visit.value === 'string') {
-        for (const problem of narrativeProblems(visit.value).slice(0, 10)) {
-          issues.push(
-            createIssue('invariant', {
-              severity: 'error',
-              code: 'invariant',
-              text: `Constraint ${problem.startsWith('the narrative has no content') ? 'txt-2' : 'txt-1'} not met: ${problem}`,
-              expression: visit.path,
-            }),
-          );
-        }
-      }
+      checkOneChoiceType(issues, choicesSeen, visit.path);
+      checkFhirPathExpression(issues, visit);
+      checkNarrative(issues, visit);
       if (visit.element.constraints?.some((c) => c.severity === 'warning')) {
-        evaluateWarnings(visit.element.constraints, { type: visit.type, value: visit.value }, visit.resource, visit.path);
+        evaluateWarnings(walk, visit.element.constraints, { type: visit.type, value: visit.value }, visit.resource, visit.path);
       }
     },
   };

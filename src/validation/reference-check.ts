@@ -109,135 +109,151 @@ export interface ReferenceCheckContext {
   readonly requireKnownProfiles?: boolean;
 }
 
+/** The state of one resource's check: its context, the ids of its contained resources, its issues. */
+interface ReferenceRun {
+  readonly context: ReferenceCheckContext;
+  readonly localIds: ReadonlySet<string>;
+  readonly issues: ValidationIssue[];
+}
+
+function add(run: ReferenceRun, severity: 'error' | 'warning', code: ValidationIssue['code'], text: string, expression: string): void {
+  run.issues.push(createIssue('reference', { severity, code, text, expression }));
+}
+
+/** Resolves a canonical and reports what is wrong with it; `types` restricts the target's resource type. */
+function checkCanonical(run: ReferenceRun, canonical: string, path: string, types: readonly string[] | undefined, what = 'Canonical reference'): void {
+  if (canonical.startsWith('#')) {
+    if (canonical !== '#' && !run.localIds.has(canonical.slice(1))) add(run, 'error', 'not-found', `${what} ${canonical} names no contained resource`, path);
+    return;
+  }
+  const reference: CanonicalReference = parseCanonical(canonical);
+  const resolution = run.context.index.resolve(reference);
+  if (!resolution.found) {
+    const { severity, text } = unresolvedCanonical(canonical, what, reference.version, resolution.otherVersions, types, run.context.requireKnownProfiles === true);
+    add(run, severity, 'not-found', text, path);
+    return;
+  }
+  if (types !== undefined && !types.includes(resolution.resource.resourceType)) {
+    add(run, 'error', 'invalid', `${what} ${canonical} resolves to a ${resolution.resource.resourceType}, expected ${types.join(' or ')}`, path);
+  }
+}
+
+/** A code system url (with its version, if any) resolves to a CodeSystem; one defined outside FHIR is a warning. */
+function checkSystem(run: ReferenceRun, system: string, version: string | undefined, path: string): void {
+  const resolution = run.context.index.resolve({ url: system, version });
+  if (resolution.found) {
+    if (resolution.resource.resourceType !== 'CodeSystem') {
+      add(run, 'error', 'invalid', `Code system ${system} resolves to a ${resolution.resource.resourceType}, expected CodeSystem`, path);
+    }
+    return;
+  }
+  const shown = version === undefined ? system : `${system}|${version}`;
+  if (EXTERNAL_CODE_SYSTEMS.has(system) && version === undefined) {
+    add(run, 'warning', 'not-found', `Code system ${shown} is defined outside FHIR and not loaded: its codes cannot be checked`, path);
+    return;
+  }
+  add(run, 'error', 'not-found', `Code system ${shown} does not resolve (not in the package, nor in FHIR R4 core content)`, path);
+}
+
+/** Action and goal links inside a PlanDefinition. */
+function checkPlanDefinitionLinks(run: ReferenceRun, plan: PlanDefinition, path: string): void {
+  const goalIds = new Set((plan.goal ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string'));
+  const actionIds = new Map<string, string>();
+  const actions: { action: PlanDefinitionAction; at: string }[] = [];
+  const collect = (list: readonly PlanDefinitionAction[] | undefined, at: string): void => {
+    if (!Array.isArray(list)) return;
+    list.forEach((action: PlanDefinitionAction, i) => {
+      if (typeof action !== 'object' || action === null) return;
+      const actionPath = `${at}.action[${i}]`;
+      actions.push({ action, at: actionPath });
+      if (typeof action.id === 'string') {
+        const first = actionIds.get(action.id);
+        if (first === undefined) actionIds.set(action.id, actionPath);
+        else {
+          run.issues.push(
+            createIssue('uniqueness', {
+              severity: 'error',
+              code: 'duplicate',
+              text: `Action id "${action.id}" is also the id of ${first}`,
+              expression: `${actionPath}.id`,
+            }),
+          );
+        }
+      }
+      collect(action.action, actionPath);
+    });
+  };
+  collect(plan.action, path);
+  for (const { action, at } of actions) {
+    (Array.isArray(action.relatedAction) ? action.relatedAction : []).forEach((related, i) => {
+      if (isRecord(related) && typeof related.actionId === 'string' && !actionIds.has(related.actionId)) {
+        add(run, 'error', 'not-found', `relatedAction.actionId "${related.actionId}" names no action of this PlanDefinition`, `${at}.relatedAction[${i}].actionId`);
+      }
+    });
+    (Array.isArray(action.goalId) ? action.goalId : []).forEach((goalId, i) => {
+      if (typeof goalId === 'string' && !goalIds.has(goalId)) {
+        add(run, 'error', 'not-found', `goalId "${goalId}" names no goal of this PlanDefinition`, `${at}.goalId[${i}]`);
+      }
+    });
+  }
+}
+
+/** A `Reference.reference`: `#id` names a contained resource; `Type/id` is in the package (a warning otherwise). */
+function checkReference(run: ReferenceRun, reference: string, path: string): void {
+  if (reference.startsWith('#')) {
+    if (reference !== '#' && !run.localIds.has(reference.slice(1))) add(run, 'error', 'not-found', `Reference ${reference} names no contained resource`, `${path}.reference`);
+  } else if (/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(reference)) {
+    const [resourceType, id] = reference.split('/');
+    if (run.context.index.byTypeAndId(resourceType, id) === undefined) {
+      add(run, 'warning', 'not-found', `Reference ${reference} is not in the package`, `${path}.reference`);
+    }
+  }
+}
+
+/** The references one element holds, by its type: canonicals, code system uris, `memberOf()` calls, References. */
+function checkElement(run: ReferenceRun, visit: ElementVisit): void {
+  const { type, value, path, element } = visit;
+  if (type === 'canonical') {
+    // Claimed profiles are resolved (and an unknown one reported) by the profile check.
+    if (element.path === 'Meta.profile') return;
+    if (typeof value === 'string') checkCanonical(run, value, path, allowedTargetTypes(visit));
+    return;
+  }
+  if (type === 'uri' && typeof value === 'string') {
+    const canonicalBase = run.context.canonicalBase;
+    if (element.path === 'ValueSet.compose.include.system' || element.path === 'ValueSet.compose.exclude.system') {
+      const version = typeof visit.parent.version === 'string' ? visit.parent.version : undefined;
+      checkSystem(run, value, version, path);
+    } else if (element.path === 'Coding.system' && canonicalBase !== undefined && value.startsWith(`${canonicalBase}/`)) {
+      const version = typeof visit.parent.version === 'string' ? visit.parent.version : undefined;
+      checkSystem(run, value, version, path);
+    }
+    return;
+  }
+  if (type === 'string' && element.path === 'Expression.expression' && typeof value === 'string') {
+    for (const match of value.matchAll(MEMBER_OF)) {
+      checkCanonical(run, match[1], path, ['ValueSet'], 'memberOf() value set');
+    }
+    return;
+  }
+  if (type === 'Reference' && isRecord(value) && typeof value.reference === 'string') {
+    checkReference(run, value.reference, path);
+  }
+}
+
 /**
  * Creates the reference check for one resource.
  * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export function createReferenceCheck(context: ReferenceCheckContext): WalkCheck & { readonly issues: ValidationIssue[] } {
-  const issues: ValidationIssue[] = [];
-  const { index, root } = context;
-  const localIds = containedIds(root);
-  const add = (severity: 'error' | 'warning', code: ValidationIssue['code'], text: string, expression: string): void => {
-    issues.push(createIssue('reference', { severity, code, text, expression }));
-  };
-
-  /** Resolves a canonical and reports what is wrong with it; `types` restricts the target's resource type. */
-  const checkCanonical = (canonical: string, path: string, types: readonly string[] | undefined, what = 'Canonical reference'): void => {
-    if (canonical.startsWith('#')) {
-      if (canonical !== '#' && !localIds.has(canonical.slice(1))) add('error', 'not-found', `${what} ${canonical} names no contained resource`, path);
-      return;
-    }
-    const reference: CanonicalReference = parseCanonical(canonical);
-    const resolution = index.resolve(reference);
-    if (!resolution.found) {
-      const { severity, text } = unresolvedCanonical(canonical, what, reference.version, resolution.otherVersions, types, context.requireKnownProfiles === true);
-      add(severity, 'not-found', text, path);
-      return;
-    }
-    if (types !== undefined && !types.includes(resolution.resource.resourceType)) {
-      add('error', 'invalid', `${what} ${canonical} resolves to a ${resolution.resource.resourceType}, expected ${types.join(' or ')}`, path);
-    }
-  };
-
-  const checkSystem = (system: string, version: string | undefined, path: string): void => {
-    const resolution = index.resolve({ url: system, version });
-    if (resolution.found) {
-      if (resolution.resource.resourceType !== 'CodeSystem') {
-        add('error', 'invalid', `Code system ${system} resolves to a ${resolution.resource.resourceType}, expected CodeSystem`, path);
-      }
-      return;
-    }
-    const shown = version === undefined ? system : `${system}|${version}`;
-    if (EXTERNAL_CODE_SYSTEMS.has(system) && version === undefined) {
-      add('warning', 'not-found', `Code system ${shown} is defined outside FHIR and not loaded: its codes cannot be checked`, path);
-      return;
-    }
-    add('error', 'not-found', `Code system ${shown} does not resolve (not in the package, nor in FHIR R4 core content)`, path);
-  };
-
-  /** Action and goal links inside a PlanDefinition. */
-  const checkPlanDefinitionLinks = (plan: PlanDefinition, path: string): void => {
-    const goalIds = new Set((plan.goal ?? []).map((g) => g.id).filter((id): id is string => typeof id === 'string'));
-    const actionIds = new Map<string, string>();
-    const actions: { action: PlanDefinitionAction; at: string }[] = [];
-    const collect = (list: readonly PlanDefinitionAction[] | undefined, at: string): void => {
-      if (!Array.isArray(list)) return;
-      list.forEach((action: PlanDefinitionAction, i) => {
-        if (typeof action !== 'object' || action === null) return;
-        const actionPath = `${at}.action[${i}]`;
-        actions.push({ action, at: actionPath });
-        if (typeof action.id === 'string') {
-          const first = actionIds.get(action.id);
-          if (first === undefined) actionIds.set(action.id, actionPath);
-          else {
-            issues.push(
-              createIssue('uniqueness', {
-                severity: 'error',
-                code: 'duplicate',
-                text: `Action id "${action.id}" is also the id of ${first}`,
-                expression: `${actionPath}.id`,
-              }),
-            );
-          }
-        }
-        collect(action.action, actionPath);
-      });
-    };
-    collect(plan.action, path);
-    for (const { action, at } of actions) {
-      (Array.isArray(action.relatedAction) ? action.relatedAction : []).forEach((related, i) => {
-        if (isRecord(related) && typeof related.actionId === 'string' && !actionIds.has(related.actionId)) {
-          add('error', 'not-found', `relatedAction.actionId "${related.actionId}" names no action of this PlanDefinition`, `${at}.relatedAction[${i}].actionId`);
-        }
-      });
-      (Array.isArray(action.goalId) ? action.goalId : []).forEach((goalId, i) => {
-        if (typeof goalId === 'string' && !goalIds.has(goalId)) {
-          add('error', 'not-found', `goalId "${goalId}" names no goal of this PlanDefinition`, `${at}.goalId[${i}]`);
-        }
-      });
-    }
-  };
-
+  const run: ReferenceRun = { context, localIds: containedIds(context.root), issues: [] };
   return {
-    issues,
+    issues: run.issues,
     onResource({ path, resource }: ResourceVisit): void {
-      if (resource.resourceType === 'PlanDefinition') checkPlanDefinitionLinks(resource, path);
+      if (resource.resourceType === 'PlanDefinition') checkPlanDefinitionLinks(run, resource, path);
     },
     onElement(visit: ElementVisit): void {
-      const { type, value, path, element } = visit;
-      if (type === 'canonical') {
-        // Claimed profiles are resolved (and an unknown one reported) by the profile check.
-        if (element.path === 'Meta.profile') return;
-        if (typeof value === 'string') checkCanonical(value, path, allowedTargetTypes(visit));
-        return;
-      }
-      if (type === 'uri' && typeof value === 'string') {
-        if (element.path === 'ValueSet.compose.include.system' || element.path === 'ValueSet.compose.exclude.system') {
-          const version = typeof visit.parent.version === 'string' ? visit.parent.version : undefined;
-          checkSystem(value, version, path);
-        } else if (element.path === 'Coding.system' && context.canonicalBase !== undefined && value.startsWith(`${context.canonicalBase}/`)) {
-          const version = typeof visit.parent.version === 'string' ? visit.parent.version : undefined;
-          checkSystem(value, version, path);
-        }
-        return;
-      }
-      if (type === 'string' && element.path === 'Expression.expression' && typeof value === 'string') {
-        for (const match of value.matchAll(MEMBER_OF)) {
-          checkCanonical(match[1], path, ['ValueSet'], 'memberOf() value set');
-        }
-        return;
-      }
-      if (type === 'Reference' && isRecord(value) && typeof value.reference === 'string') {
-        const reference = value.reference;
-        if (reference.startsWith('#')) {
-          if (reference !== '#' && !localIds.has(reference.slice(1))) add('error', 'not-found', `Reference ${reference} names no contained resource`, `${path}.reference`);
-        } else if (/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(reference)) {
-          const [resourceType, id] = reference.split('/');
-          if (index.byTypeAndId(resourceType, id) === undefined) {
-            add('warning', 'not-found', `Reference ${reference} is not in the package`, `${path}.reference`);
-          }
-        }
-      }
+      checkElement(run, visit);
     },
   };
 }

@@ -42,7 +42,7 @@ import type {
 } from './types.ts';
 import { checkCanonicalUniqueness, checkIdUniqueness } from './uniqueness-check.ts';
 
-/** What {@link createValidator}'s `prepare` leaves to check: a resource, or the final issues. */
+/** What {@link prepareChecks} leaves to check: a resource, or the final issues. */
 type Prepared = { readonly done: ValidationIssue[] } | Checking;
 
 /** A resource past the schema check, with the profiles to check it against (none wanted: undefined). */
@@ -132,6 +132,110 @@ function dropRepeats(issues: readonly ValidationIssue[]): ValidationIssue[] {
 }
 
 /**
+ * The checks before the structure check: the schema check, and the profiles to check against (or the
+ * decision that there is nothing more to check). Synchronous, like {@link finishChecks}; the structure check
+ * between them runs inline or off the event loop.
+ */
+function prepareChecks(input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): Prepared {
+  const skip = new Set<ValidationCheck>(validateOptions.skip ?? []);
+  const issues: ValidationIssue[] = [];
+  const plainTree = plainTreeOf(input, validateOptions);
+  const checked = plainTree === undefined ? input : withoutConcepts(input as Resource);
+  if (!skip.has('schema')) appendAll(issues, checkSchema(checked));
+  // A resource the schema check could not even list every problem of gets no deeper check.
+  if (issues.length > MAX_ISSUES) return { done: issues };
+  if (!isResourceLike(input) || !r4ResourceTypes().has(input.resourceType)) {
+    if (skip.has('schema')) {
+      issues.push(createIssue('schema', { severity: 'error', code: 'structure', text: 'Not a FHIR R4 resource' }));
+    }
+    return { done: issues };
+  }
+  const resource = input;
+  ensureCoreStructures();
+  const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
+  if (!structureWanted) return { resource, skip, issues, profiles: undefined, plainTree, checked: checked as Resource };
+  const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : resolveProfiles(resource, index, validateOptions);
+  appendAll(issues, profileIssues);
+  return { resource, skip, issues, profiles, plainTree, checked: checked as Resource };
+}
+
+/**
+ * The checks of the element walk (bindings, references, element rules), their issues appended to
+ * `prepared.issues` in that order: rules, bindings, references.
+ */
+function walkChecks(options: ValidatorOptions, prepared: Checking, index: CanonicalIndex, validateOptions: ValidateOptions): void {
+  const { resource, skip, issues } = prepared;
+  const bindingCheck = createBindingCheck(options.bindingTerminology(bindingSource(index)));
+  const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase, requireKnownProfiles: validateOptions.requireKnownProfiles });
+  const rulesCheck = createElementRulesCheck(resource);
+  const checks = [
+    ...(skip.has('binding') ? [] : [bindingCheck]),
+    ...(skip.has('reference') ? [] : [referenceCheck]),
+    ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
+  ];
+  const plainTree = prepared.plainTree;
+  const walkOptions =
+    plainTree === undefined
+      ? {}
+      : {
+          skip: (path: string, property: string) => property === 'concept' && path === 'CodeSystem',
+          more: (callbacks: WalkCallbacks) => visitConceptCodings(resource, plainTree, callbacks, [rulesCheck.issues, bindingCheck.issues, referenceCheck.issues]),
+        };
+  try {
+    walkWithChecks(resource, checks, walkOptions);
+  } catch (err: unknown) {
+    // The walk's checks expect the shapes the schema describes; where the schema check already failed, a
+    // shape they do not expect ends the walk, and the schema errors say what is wrong.
+    if (!issues.some((i) => issueCheck(i) === 'schema' && isErrorIssue(i))) throw err;
+    issues.push(createIssue('structure', { severity: 'warning', code: 'incomplete', text: 'Some element checks were not run: fix the schema errors first' }));
+  }
+  appendAll(issues, rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+  appendAll(issues, bindingCheck.issues);
+  appendAll(issues, referenceCheck.issues);
+}
+
+/** Every check after the structure check, then the final issues: without repeats, sorted, capped. */
+function finishChecks(
+  options: ValidatorOptions,
+  prepared: Checking,
+  structureIssues: readonly ValidationIssue[],
+  index: CanonicalIndex,
+  validateOptions: ValidateOptions,
+): ValidationIssue[] {
+  const { resource, skip, issues } = prepared;
+  appendAll(issues, structureIssues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
+  const extensionDefinition = (url: string): StructureDefinition | undefined => findStructureDefinition(index, url);
+  for (const profile of prepared.profiles ?? []) appendAll(issues, checkExtensionSlices(resource, profile, extensionDefinition));
+  if (validateOptions.requireShareable && !skip.has('profile')) appendAll(issues, checkShareableExtras(resource, options.canonicalBase));
+  walkChecks(options, prepared, index, validateOptions);
+  if (!skip.has('uniqueness')) appendAll(issues, checkCanonicalUniqueness(resource, index, index.canonicalResolver));
+  return capIssues(sortIssues(dedupeIssues(dropRepeats(issues))));
+}
+
+/** Validates the resources of a package together, each against the others (ids unique among them). */
+function validatePackageWith(
+  validateInContext: (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions) => ValidationIssue[],
+  packageIndex: CanonicalIndex,
+  resources: readonly unknown[],
+  validateOptions: ValidatePackageOptions,
+): PackageValidationResult {
+  const members = resources.filter(isResourceLike);
+  const index = new CanonicalIndex([...(validateOptions.context ?? []), ...members], { base: packageIndex });
+  const duplicateIds = validateOptions.skip?.includes('uniqueness') ? new Map<number, ValidationIssue[]>() : checkIdUniqueness(resources);
+  let errorCount = 0;
+  let warningCount = 0;
+  const results: ResourceValidationResult[] = resources.map((resource, i) => {
+    const issues = sortIssues([...(duplicateIds.get(i) ?? []), ...validateInContext(resource, index, validateOptions)]);
+    const counts = countIssues(issues);
+    errorCount += counts.errors;
+    warningCount += counts.warnings;
+    const { resourceType, id } = isResourceLike(resource) ? resource : { resourceType: undefined, id: undefined };
+    return { index: i, resourceType, id: typeof id === 'string' ? id : undefined, issues };
+  });
+  return { resources: results, errorCount, warningCount };
+}
+
+/**
  * Creates a validator (see {@link ValidatorOptions}). Cheap: every schema and index is built on first use and
  * shared by all validations (the R4 core parts by all validators of the process).
  * @see https://hl7.org/fhir/R4/validation.html
@@ -141,78 +245,11 @@ export function createValidator(options: ValidatorOptions): Validator {
   const getPackageIndex = (): CanonicalIndex =>
     (packageIndex ??= new CanonicalIndex(options.packageResources ?? [], { resolver: options.resolveCanonical }));
 
-  /**
-   * The checks before and after the structure check: `prepare` runs the schema check and finds the profiles
-   * (or decides there is nothing more to check), `finish` runs every check after the structure check. Both are
-   * synchronous; the structure check between them runs inline or off the event loop.
-   */
-  const prepare = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): Prepared => {
-    const skip = new Set<ValidationCheck>(validateOptions.skip ?? []);
-    const issues: ValidationIssue[] = [];
-    const plainTree = plainTreeOf(input, validateOptions);
-    const checked = plainTree === undefined ? input : withoutConcepts(input as Resource);
-    if (!skip.has('schema')) appendAll(issues, checkSchema(checked));
-    // A resource the schema check could not even list every problem of gets no deeper check.
-    if (issues.length > MAX_ISSUES) return { done: issues };
-    if (!isResourceLike(input) || !r4ResourceTypes().has(input.resourceType)) {
-      if (skip.has('schema')) {
-        issues.push(createIssue('schema', { severity: 'error', code: 'structure', text: 'Not a FHIR R4 resource' }));
-      }
-      return { done: issues };
-    }
-    const resource = input;
-    ensureCoreStructures();
-    const structureWanted = !skip.has('structure') || !skip.has('invariant') || !skip.has('profile');
-    if (!structureWanted) return { resource, skip, issues, profiles: undefined, plainTree, checked: checked as Resource };
-    const { profiles, issues: profileIssues } = skip.has('profile') ? { profiles: [], issues: [] } : resolveProfiles(resource, index, validateOptions);
-    appendAll(issues, profileIssues);
-    return { resource, skip, issues, profiles, plainTree, checked: checked as Resource };
-  };
-
-  const finish = (prepared: Checking, structureIssues: readonly ValidationIssue[], index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
-    const { resource, skip, issues } = prepared;
-    appendAll(issues, structureIssues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
-    const extensionDefinition = (url: string): StructureDefinition | undefined => findStructureDefinition(index, url);
-    for (const profile of prepared.profiles ?? []) appendAll(issues, checkExtensionSlices(resource, profile, extensionDefinition));
-    if (validateOptions.requireShareable && !skip.has('profile')) appendAll(issues, checkShareableExtras(resource, options.canonicalBase));
-
-    const bindingCheck = createBindingCheck(options.bindingTerminology(bindingSource(index)));
-    const referenceCheck = createReferenceCheck({ index, root: resource, canonicalBase: options.canonicalBase, requireKnownProfiles: validateOptions.requireKnownProfiles });
-    const rulesCheck = createElementRulesCheck(resource);
-    const checks = [
-      ...(skip.has('binding') ? [] : [bindingCheck]),
-      ...(skip.has('reference') ? [] : [referenceCheck]),
-      ...(skip.has('structure') && skip.has('invariant') ? [] : [rulesCheck]),
-    ];
-    const plainTree = prepared.plainTree;
-    const walkOptions =
-      plainTree === undefined
-        ? {}
-        : {
-            skip: (path: string, property: string) => property === 'concept' && path === 'CodeSystem',
-            more: (callbacks: WalkCallbacks) => visitConceptCodings(resource, plainTree, callbacks, [rulesCheck.issues, bindingCheck.issues, referenceCheck.issues]),
-          };
-    try {
-      walkWithChecks(resource, checks, walkOptions);
-    } catch (err: unknown) {
-      // The walk's checks expect the shapes the schema describes; where the schema check already failed, a
-      // shape they do not expect ends the walk, and the schema errors say what is wrong.
-      if (!issues.some((i) => issueCheck(i) === 'schema' && isErrorIssue(i))) throw err;
-      issues.push(createIssue('structure', { severity: 'warning', code: 'incomplete', text: 'Some element checks were not run: fix the schema errors first' }));
-    }
-    appendAll(issues, rulesCheck.issues.filter((i) => !skip.has(issueCheck(i) as ValidationCheck)));
-    appendAll(issues, bindingCheck.issues);
-    appendAll(issues, referenceCheck.issues);
-
-    if (!skip.has('uniqueness')) appendAll(issues, checkCanonicalUniqueness(resource, index, index.canonicalResolver));
-    return capIssues(sortIssues(dedupeIssues(dropRepeats(issues))));
-  };
-
   const validateInContext = (input: unknown, index: CanonicalIndex, validateOptions: ValidateOptions): ValidationIssue[] => {
-    const prepared = prepare(input, index, validateOptions);
+    const prepared = prepareChecks(input, index, validateOptions);
     if ('done' in prepared) return prepared.done;
     const structureIssues = prepared.profiles === undefined ? [] : checkStructure(prepared.checked, prepared.profiles);
-    return finish(prepared, structureIssues, index, validateOptions);
+    return finishChecks(options, prepared, structureIssues, index, validateOptions);
   };
 
   const indexFor = (resource: unknown): CanonicalIndex => {
@@ -227,31 +264,18 @@ export function createValidator(options: ValidatorOptions): Validator {
 
     async validateAsync(resource: unknown, validateOptions: ValidateOptions = {}, json?: string): Promise<ValidationIssue[]> {
       const index = indexFor(resource);
-      const prepared = prepare(resource, index, validateOptions);
+      const prepared = prepareChecks(resource, index, validateOptions);
       if ('done' in prepared) return prepared.done;
       // Each step runs in its own turn of the event loop, so other clients are answered in between.
       await nextTurn();
       const structureIssues =
         prepared.profiles === undefined ? [] : await checkStructureAsync(prepared.checked, prepared.profiles, prepared.plainTree === undefined ? json : undefined);
       await nextTurn();
-      return finish(prepared, structureIssues, index, validateOptions);
+      return finishChecks(options, prepared, structureIssues, index, validateOptions);
     },
 
     validatePackage(resources: readonly unknown[], validateOptions: ValidatePackageOptions = {}): PackageValidationResult {
-      const members = resources.filter(isResourceLike);
-      const index = new CanonicalIndex([...(validateOptions.context ?? []), ...members], { base: getPackageIndex() });
-      const duplicateIds = validateOptions.skip?.includes('uniqueness') ? new Map<number, ValidationIssue[]>() : checkIdUniqueness(resources);
-      let errorCount = 0;
-      let warningCount = 0;
-      const results: ResourceValidationResult[] = resources.map((resource, i) => {
-        const issues = sortIssues([...(duplicateIds.get(i) ?? []), ...validateInContext(resource, index, validateOptions)]);
-        const counts = countIssues(issues);
-        errorCount += counts.errors;
-        warningCount += counts.warnings;
-        const { resourceType, id } = isResourceLike(resource) ? resource : { resourceType: undefined, id: undefined };
-        return { index: i, resourceType, id: typeof id === 'string' ? id : undefined, issues };
-      });
-      return { resources: results, errorCount, warningCount };
+      return validatePackageWith(validateInContext, getPackageIndex(), resources, validateOptions);
     },
 
     warmUp(warmUpOptions: { readonly resourceTypes?: readonly string[] } = {}): void {
