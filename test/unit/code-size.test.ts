@@ -19,7 +19,6 @@ const CEILINGS: Readonly<Record<string, number>> = {
   'src/app.ts#createApp': 110,
   'src/http/fhir-router.ts#createFhirRouter': 201,
   'src/rest/bundle-interaction.ts#transaction': 89,
-  'src/search/query.ts#parseSearchQuery': 112,
   'src/server.ts#startServer': 111,
   'src/store/pg-changes.ts#followChanges': 87,
   'src/terminology/codesystem-index.ts#constructor': 141,
