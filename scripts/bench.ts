@@ -82,14 +82,7 @@ function prng(seed: number): () => number {
 /** Loads the large CodeSystem and its value sets into the server; returns scenarios and the load figures. */
 async function terminologySetup(base: string, pid: number | undefined, size: number, fhir = '/fhir'): Promise<{ scenarios: Scenario[]; figures: string[] }> {
   const large = generateLargeCodeSystem({ size });
-  const codes: string[] = [];
-  const walk = (concepts: typeof large.codeSystem.concept): void => {
-    for (const c of concepts ?? []) {
-      codes.push(c.code as string);
-      walk(c.concept);
-    }
-  };
-  walk(large.codeSystem.concept);
+  const { codes } = large;
   const headers = { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${WRITE_TOKEN}` };
   const k = size >= 1000 ? `${Math.round(size / 1000)}k` : String(size);
   const rssBefore = rssMb(pid);

@@ -13,7 +13,7 @@
  * @see https://nginx.org/en/docs/http/ngx_http_upstream_module.html
  */
 import { CLUSTER_WRITE_TOKEN, findNginx, startCluster, type Cluster } from '../cluster.ts';
-import { fmt, loadLookupCodeSystem, measureTargets, pgMissing, type SuiteOptions, type TargetScenario } from './stores.ts';
+import { fmt, loadLookupCodeSystem, measureTargets, pgMissing, targetReport, type SuiteOptions, type TargetScenario } from './stores.ts';
 import type { BenchRequest, Measure } from './run.ts';
 
 const READ = { path: '/fhir/PlanDefinition/liver-tumor-cryoablation' };
@@ -64,22 +64,17 @@ export async function runClusterSuite(options: SuiteOptions): Promise<{ lines: s
     await untilServed([direct, ...two.replicas.map((r) => origin(r.base))], lookup);
     const targets = { direct, oneLb: origin(one.base), twoLb: origin(two.base) };
     const rows = await measureTargets(targets, scenarios(lookup), options);
-    const lines = [
-      '',
-      `Cluster (${options.rounds} interleaved rounds of ${options.duration} s, medians; replicas, nginx and PostgreSQL unpinned, load generator on CPU 0; nginx: 1 worker, upstream keepalive):`,
-      '',
-      '| scenario | conns | 1 replica direct req/s | p99 ms | 1 replica via nginx req/s | p99 ms | 2 replicas via nginx req/s | p99 ms | nginx / direct | 2 / 1 replicas (via nginx) | ms nginx adds per request | raw node:http req/s | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => {
+    return targetReport('cluster', rows, {
+      heading: `Cluster (${options.rounds} interleaved rounds of ${options.duration} s, medians; replicas, nginx and PostgreSQL unpinned, load generator on CPU 0; nginx: 1 worker, upstream keepalive):`,
+      columns: ['1 replica direct req/s', 'p99 ms', '1 replica via nginx req/s', 'p99 ms', '2 replicas via nginx req/s', 'p99 ms', 'nginx / direct', '2 / 1 replicas (via nginx)', 'ms nginx adds per request'],
+      cells: (r) => {
         const d = r.targets.direct as Measure;
         const a = r.targets.oneLb as Measure;
         const b = r.targets.twoLb as Measure;
         const added = meanMs(a, r.connections) - meanMs(d, r.connections);
-        return `| ${r.name} | ${r.connections} | ${fmt(d.rps)} | ${fmt(d.p99, 1)} | ${fmt(a.rps)} | ${fmt(a.p99, 1)} | ${fmt(b.rps)} | ${fmt(b.p99, 1)} | ${fmt(a.rps / d.rps, 2)} | ${fmt(b.rps / a.rps, 2)} | ${fmt(added, 2)} | ${fmt(r.floor.rps)} | ${d.errors + a.errors + b.errors} |`;
-      }),
-    ];
-    const errors = rows.filter((r) => Object.values(r.targets).some((m) => m.errors > 0)).map((r) => `cluster: ${r.name} @${r.connections}`);
-    return { lines, errors };
+        return [fmt(d.rps), fmt(d.p99, 1), fmt(a.rps), fmt(a.p99, 1), fmt(b.rps), fmt(b.p99, 1), fmt(a.rps / d.rps, 2), fmt(b.rps / a.rps, 2), fmt(added, 2)];
+      },
+    });
   } finally {
     for (const cluster of clusters) await cluster.stop();
   }

@@ -39,14 +39,7 @@ function rssMb(pid: number | undefined): number {
 
 async function measureSize(size: number, duration: number, connections: number): Promise<ScalingRow> {
   const large = generateLargeCodeSystem({ size });
-  const codes: string[] = [];
-  const walk = (concepts: typeof large.codeSystem.concept): void => {
-    for (const c of concepts ?? []) {
-      codes.push(c.code);
-      walk(c.concept);
-    }
-  };
-  walk(large.codeSystem.concept);
+  const { codes } = large;
   const body = JSON.stringify(large.codeSystem);
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-scaling-'));
   const port = await freePort();

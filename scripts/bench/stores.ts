@@ -51,6 +51,30 @@ export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/**
+ * A suite's report: a heading, its notes, and a table of one line per row — scenario, connections, the cells
+ * `cells` gives for the row's targets, the raw floor's req/s and the targets' errors — with the rows whose
+ * requests failed on any target as `suite: scenario @connections`.
+ */
+export function targetReport(
+  suite: string,
+  rows: readonly TargetRow[],
+  table: { readonly heading: string; readonly notes?: readonly string[]; readonly columns: readonly string[]; readonly cells: (row: TargetRow) => readonly string[] },
+): { lines: string[]; errors: string[] } {
+  const columns = ['scenario', 'conns', ...table.columns, 'raw node:http req/s', 'errors'];
+  const errorsOf = (r: TargetRow): number => Object.values(r.targets).reduce((sum, m) => sum + m.errors, 0);
+  const lines = [
+    '',
+    table.heading,
+    ...(table.notes ?? []).map((n) => `- ${n}`),
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${[r.name, String(r.connections), ...table.cells(r), fmt(r.floor.rps), String(errorsOf(r))].join(' | ')} |`),
+  ];
+  return { lines, errors: rows.filter((r) => errorsOf(r) > 0).map((r) => `${suite}: ${r.name} @${r.connections}`) };
+}
+
 /** Why the suites over PostgreSQL cannot run, as a message naming what to install; undefined when they can. */
 export function pgMissing(suite: string): string | undefined {
   const reason = pgUnavailableReason();
@@ -63,14 +87,7 @@ export function pgMissing(suite: string): string | undefined {
  */
 export async function loadLookupCodeSystem(base: string, token = WRITE_TOKEN, size = LOOKUP_CONCEPTS): Promise<{ request: BenchRequest; putMs: number }> {
   const large = generateLargeCodeSystem({ size });
-  const codes: string[] = [];
-  const walk = (concepts: typeof large.codeSystem.concept): void => {
-    for (const c of concepts ?? []) {
-      codes.push(c.code);
-      walk(c.concept);
-    }
-  };
-  walk(large.codeSystem.concept);
+  const { codes } = large;
   const started = performance.now();
   const put = await fetch(`${base}/fhir/CodeSystem/${large.codeSystem.id}`, {
     method: 'PUT',
@@ -172,25 +189,19 @@ export async function runStores(options: SuiteOptions): Promise<{ lines: string[
     const sqliteLookup = await loadLookupCodeSystem(sqlite.origin);
     const pgLookup = await loadLookupCodeSystem(pg.origin);
     const rows = await measureTargets({ SQLite: sqlite.origin, PostgreSQL: pg.origin }, storeScenarios(sqliteLookup.request, options.connections), options);
-    const notes = [
-      `Start to first /metadata (content loaded into a fresh store): SQLite ${fmt(sqlite.startMs)} ms, PostgreSQL ${fmt(pg.startMs)} ms.`,
-      `PUT of the generated ${fmt(LOOKUP_CONCEPTS)}-concept CodeSystem: SQLite ${fmt(sqliteLookup.putMs)} ms, PostgreSQL ${fmt(pgLookup.putMs)} ms.`,
-    ];
-    const lines = [
-      '',
-      `Stores (${options.rounds} interleaved rounds of ${options.duration} s, medians; both servers pinned to CPU 1, PostgreSQL unpinned):`,
-      ...notes.map((n) => `- ${n}`),
-      '',
-      '| scenario | conns | SQLite req/s | SQLite p99 ms | PostgreSQL req/s | PostgreSQL p99 ms | PostgreSQL / SQLite | raw node:http req/s | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => {
+    return targetReport('stores', rows, {
+      heading: `Stores (${options.rounds} interleaved rounds of ${options.duration} s, medians; both servers pinned to CPU 1, PostgreSQL unpinned):`,
+      notes: [
+        `Start to first /metadata (content loaded into a fresh store): SQLite ${fmt(sqlite.startMs)} ms, PostgreSQL ${fmt(pg.startMs)} ms.`,
+        `PUT of the generated ${fmt(LOOKUP_CONCEPTS)}-concept CodeSystem: SQLite ${fmt(sqliteLookup.putMs)} ms, PostgreSQL ${fmt(pgLookup.putMs)} ms.`,
+      ],
+      columns: ['SQLite req/s', 'SQLite p99 ms', 'PostgreSQL req/s', 'PostgreSQL p99 ms', 'PostgreSQL / SQLite'],
+      cells: (r) => {
         const s = r.targets.SQLite as Measure;
         const p = r.targets.PostgreSQL as Measure;
-        return `| ${r.name} | ${r.connections} | ${fmt(s.rps)} | ${fmt(s.p99, 1)} | ${fmt(p.rps)} | ${fmt(p.p99, 1)} | ${fmt(p.rps / s.rps, 2)} | ${fmt(r.floor.rps)} | ${s.errors + p.errors} |`;
-      }),
-    ];
-    const errors = rows.filter((r) => Object.values(r.targets).some((m) => m.errors > 0)).map((r) => `stores: ${r.name}`);
-    return { lines, errors };
+        return [fmt(s.rps), fmt(s.p99, 1), fmt(p.rps), fmt(p.p99, 1), fmt(p.rps / s.rps, 2)];
+      },
+    });
   } finally {
     for (const child of servers) await stop(child);
     await postgres.destroy();

@@ -90,59 +90,37 @@ async function main(): Promise<void> {
   time('$lookup', iterations, (i) => {
     codeSystemLookup(request({ resourceType: 'Parameters', parameter: [{ name: 'system', valueUri: LARGE_CS_URL }, { name: 'code', valueCode: codeAt(i) }] }), services());
   });
-  time('$validate-code (all)', iterations, (i) => {
-    valueSetValidateCode(
-      request({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'url', valueUri: `${LARGE_VS_BASE}-all` },
-          { name: 'system', valueUri: LARGE_CS_URL },
-          { name: 'code', valueCode: codeAt(i) },
-        ],
-      }),
-      services(),
-    );
-  });
-  time('$validate-code (is-a subset)', iterations, (i) => {
-    valueSetValidateCode(
-      request({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'url', valueUri: `${LARGE_VS_BASE}-isa` },
-          { name: 'system', valueUri: LARGE_CS_URL },
-          { name: 'code', valueCode: codeAt(i) },
-        ],
-      }),
-      services(),
-    );
-  });
+  for (const [label, suffix] of [['all', '-all'], ['is-a subset', '-isa']] as const) {
+    time(`$validate-code (${label})`, iterations, (i) => {
+      valueSetValidateCode(
+        request({
+          resourceType: 'Parameters',
+          parameter: [
+            { name: 'url', valueUri: `${LARGE_VS_BASE}${suffix}` },
+            { name: 'system', valueUri: LARGE_CS_URL },
+            { name: 'code', valueCode: codeAt(i) },
+          ],
+        }),
+        services(),
+      );
+    });
+  }
   const words = ['hepatic', 'cryo', 'tumor vein', 'marg', 'portal artery', 'necrosis 12'];
-  time('$expand all, filter, count=20', iterations, (i) => {
-    valueSetExpand(
-      request({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'url', valueUri: `${LARGE_VS_BASE}-all` },
-          { name: 'filter', valueString: words[i % words.length] },
-          { name: 'count', valueInteger: 20 },
-        ],
-      }),
-      services(),
-    );
-  });
-  time('$expand is-a subset, filter, count=20', Math.max(1, iterations / 10), (i) => {
-    valueSetExpand(
-      request({
-        resourceType: 'Parameters',
-        parameter: [
-          { name: 'url', valueUri: `${LARGE_VS_BASE}-isa` },
-          { name: 'filter', valueString: words[i % words.length] },
-          { name: 'count', valueInteger: 20 },
-        ],
-      }),
-      services(),
-    );
-  });
+  for (const [label, suffix, runs] of [['all', '-all', iterations], ['is-a subset', '-isa', Math.max(1, iterations / 10)]] as const) {
+    time(`$expand ${label}, filter, count=20`, runs, (i) => {
+      valueSetExpand(
+        request({
+          resourceType: 'Parameters',
+          parameter: [
+            { name: 'url', valueUri: `${LARGE_VS_BASE}${suffix}` },
+            { name: 'filter', valueString: words[i % words.length] },
+            { name: 'count', valueInteger: 20 },
+          ],
+        }),
+        services(),
+      );
+    });
+  }
   time(`$expand is-a subset (${extra.isaSize} codes), count=20`, Math.max(1, iterations / 100), () => {
     valueSetExpand(
       request({ resourceType: 'Parameters', parameter: [{ name: 'url', valueUri: `${LARGE_VS_BASE}-isa` }, { name: 'count', valueInteger: 20 }] }),

@@ -139,29 +139,35 @@ function subValue(ext: JsonObject, url: string): [string, Json] | undefined {
   return undefined;
 }
 
+/**
+ * Moves the extensions of `holder` with the given `url` (the R4 stand-ins for R5's `property`) into
+ * `holder.property`, each turned into a property by `toProperty`; the other extensions stay.
+ */
+function extensionsToProperty(holder: JsonObject, url: string, toProperty: (ext: JsonObject) => JsonObject): void {
+  if (!Array.isArray(holder.extension)) return;
+  const props: JsonObject[] = [];
+  const rest: Json[] = [];
+  for (const e of holder.extension) {
+    if (isObject(e) && e.url === url) props.push(toProperty(e));
+    else rest.push(e);
+  }
+  if (props.length > 0) holder.property = props;
+  if (rest.length > 0) holder.extension = rest;
+  else delete holder.extension;
+}
+
 function containsToR5(list: Json): void {
   if (!Array.isArray(list)) return;
   for (const c of list) {
     if (!isObject(c)) continue;
-    if (Array.isArray(c.extension)) {
-      const props: JsonObject[] = [];
-      const rest: Json[] = [];
-      for (const e of c.extension) {
-        if (isObject(e) && e.url === EXT_CONTAINS_PROPERTY) {
-          const code = subValue(e, 'code');
-          const value = subValue(e, 'value');
-          const p: JsonObject = {};
-          if (code !== undefined) p.code = code[1];
-          if (value !== undefined) p[value[0]] = value[1];
-          props.push(p);
-        } else {
-          rest.push(e);
-        }
-      }
-      if (props.length > 0) c.property = props;
-      if (rest.length > 0) c.extension = rest;
-      else delete c.extension;
-    }
+    extensionsToProperty(c, EXT_CONTAINS_PROPERTY, (e) => {
+      const code = subValue(e, 'code');
+      const value = subValue(e, 'value');
+      const p: JsonObject = {};
+      if (code !== undefined) p.code = code[1];
+      if (value !== undefined) p[value[0]] = value[1];
+      return p;
+    });
     containsToR5(c.contains ?? null);
   }
 }
@@ -176,25 +182,14 @@ export function responseToR5(resource: JsonObject): JsonObject {
   const fix = (vs: JsonObject): void => {
     const exp = vs.expansion;
     if (!isObject(exp)) return;
-    if (Array.isArray(exp.extension)) {
-      const props: JsonObject[] = [];
-      const rest: Json[] = [];
-      for (const e of exp.extension) {
-        if (isObject(e) && e.url === EXT_EXPANSION_PROPERTY) {
-          const p: JsonObject = {};
-          const code = subValue(e, 'code');
-          const uri = subValue(e, 'uri');
-          if (code !== undefined) p.code = code[1];
-          if (uri !== undefined) p.uri = uri[1];
-          props.push(p);
-        } else {
-          rest.push(e);
-        }
-      }
-      if (props.length > 0) exp.property = props;
-      if (rest.length > 0) exp.extension = rest;
-      else delete exp.extension;
-    }
+    extensionsToProperty(exp, EXT_EXPANSION_PROPERTY, (e) => {
+      const p: JsonObject = {};
+      const code = subValue(e, 'code');
+      const uri = subValue(e, 'uri');
+      if (code !== undefined) p.code = code[1];
+      if (uri !== undefined) p.uri = uri[1];
+      return p;
+    });
     containsToR5(exp.contains ?? null);
   };
   if (r.resourceType === 'ValueSet') fix(r);

@@ -48,6 +48,8 @@ export interface LargeCodeSystemOptions {
 export interface LargeCodeSystem {
   readonly codeSystem: CodeSystem;
   readonly valueSets: readonly ValueSet[];
+  /** Every code of the code system, in the tree's order (each concept before its children), for callers that pick codes. */
+  readonly codes: readonly string[];
   /** The code whose is-a subset is the `-isa` value set. */
   readonly isaRoot: string;
   /** Number of codes in the is-a subset. */
@@ -149,6 +151,14 @@ export function generateLargeCodeSystem(options: LargeCodeSystemOptions = {}): L
     ],
     concept: roots,
   };
+  const codes: string[] = [];
+  const walk = (concepts: readonly CodeSystemConcept[] | undefined): void => {
+    for (const c of concepts ?? []) {
+      codes.push(c.code);
+      walk(c.concept);
+    }
+  };
+  walk(roots);
   const countSubtree = (c: CodeSystemConcept): number => 1 + (c.concept ?? []).reduce((s, x) => s + countSubtree(x), 0);
   const isaRoot = roots[0];
   const enumerated = [roots[1], ...(roots[1].concept ?? []).slice(0, 3)].map((c) => ({ code: c.code }));
@@ -171,7 +181,7 @@ export function generateLargeCodeSystem(options: LargeCodeSystemOptions = {}): L
       compose: { include: [{ system: LARGE_CS_URL, concept: enumerated }] },
     },
   ];
-  return { codeSystem, valueSets, isaRoot: isaRoot.code, isaSize: countSubtree(isaRoot) };
+  return { codeSystem, valueSets, codes, isaRoot: isaRoot.code, isaSize: countSubtree(isaRoot) };
 }
 
 function main(): void {

@@ -2,7 +2,7 @@
  * FHIRPath `matches()` on a linear-time regular expression engine. `@medplum/core` runs `matches()` and
  * `replaceMatches()` on JavaScript's backtracking `RegExp`, where a pattern such as `((a+)+)+$` can stall
  * the event loop; `$apply` evaluates expressions from inline PlanDefinitions any client may POST, so
- * `matches()` runs on the server's Pike-VM matcher (no back-references, no look-around) and
+ * `matches()` runs on the server's linear-time matcher (re2js: no back-references, no look-around) and
  * `replaceMatches()` is refused.
  *
  * @see https://hl7.org/fhirpath/N1/#matchesregex-string-boolean

@@ -10,7 +10,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { badRequest, FhirError, fhirError, shown } from '../fhir/errors.ts';
 import { parseSearchQuery } from '../search/query.ts';
 import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
-import type { TransactionWrite } from '../store/repository.ts';
+import type { TransactionResult, TransactionWrite } from '../store/repository.ts';
 import type { QueryPairs } from './bundles.ts';
 import { pairsToParams, type RestContext } from './context.ts';
 import { parsePrefer } from './prefer.ts';
@@ -193,51 +193,62 @@ async function readAfterWrites(p: ParsedEntry, deps: BundleDeps): Promise<RestRe
   }
 }
 
-async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): Promise<RestResponse> {
-  const parsed = (bundle.entry ?? []).map((entry, index) => parseEntry(ctx, entry, index));
-  const writes = parsed.filter((p) => p.method === 'POST' || p.method === 'PUT' || p.method === 'DELETE');
-  if (writes.length > 0) deps.requireWrite();
+/** A write entry of a transaction, checked, with the id it writes (assigned for a create) or the match of a conditional create. */
+interface PlannedWrite {
+  readonly parsed: ParsedEntry;
+  readonly id: string;
+  readonly resourceType: string;
+  /** A conditional create's one match: the entry's answer, and nothing is written. */
+  readonly existing?: RestResponse;
+}
 
-  // Assign ids to creates, map their fullUrls, and resolve conditional creates.
-  const references = new Map<string, string>();
-  const plan: { parsed: ParsedEntry; id: string; resourceType: string; existing?: RestResponse }[] = [];
-  for (const p of writes) {
-    const [type, id, ...rest] = p.segments;
-    const where = `Bundle.entry[${p.index}].request.url`;
-    if (!type || !isSupportedType(type)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(type ?? '')} is not a served resource type`, { expression: where });
-    if (rest.length > 0 || (p.method === 'POST' && id !== undefined) || (p.method !== 'POST' && id === undefined)) {
-      throw badRequest(`Bundle.entry[${p.index}]: ${p.method} to this url is not a valid transaction entry`, { expression: where });
-    }
-    if (p.method !== 'DELETE') {
-      const resource = p.entry.resource;
-      if (!resource || resource.resourceType !== type) {
-        throw badRequest(`Bundle.entry[${p.index}].resource must be a ${type}`, { expression: `Bundle.entry[${p.index}].resource` });
-      }
-    }
-    if (p.method === 'PUT' && !ID_PATTERN.test(id as string)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(id as string)} is not a valid id`, { expression: where });
-    let assigned = id ?? randomUUID();
-    let existing: RestResponse | undefined;
-    const ifNoneExist: unknown = p.entry.request?.ifNoneExist;
-    if (ifNoneExist !== undefined && p.method !== 'POST') {
-      throw badRequest(`Bundle.entry[${p.index}]: ifNoneExist applies to POST (conditional create) only`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
-    }
-    if (ifNoneExist !== undefined) {
-      const pairs = typeof ifNoneExist === 'string' ? [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, '')).entries()] : [];
-      if (pairs.length === 0) {
-        throw badRequest(`Bundle.entry[${p.index}].request.ifNoneExist must hold search parameters`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
-      }
-      const query = parseSearchQuery(type, pairsToParams(pairs), { strict: true });
-      const found = ctx.repository.search({ ...query, count: 2, offset: 0 });
-      if (found.total > 1) throw fhirError(412, 'duplicate', `Bundle.entry[${p.index}]: If-None-Exist matches ${found.total} resources`);
-      if (found.total === 1) {
-        assigned = found.matches[0].id;
-        existing = { status: 200, headers: { Location: `${ctx.baseUrl}/${type}/${assigned}`, ETag: `W/"${found.matches[0].versionId}"` }, body: found.matches[0].json };
-      }
-    }
-    if (p.entry.fullUrl) references.set(p.entry.fullUrl, `${type}/${assigned}`);
-    plan.push({ parsed: p, id: assigned, resourceType: type, existing });
+/**
+ * The one resource `ifNoneExist` matches (a conditional create that writes nothing), or undefined when none
+ * matches; more than one is a 412.
+ * @see https://hl7.org/fhir/R4/http.html#ccreate
+ */
+function conditionalMatch(ctx: RestContext, p: ParsedEntry, type: string, ifNoneExist: unknown): { id: string; existing: RestResponse } | undefined {
+  const pairs = typeof ifNoneExist === 'string' ? [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, '')).entries()] : [];
+  if (pairs.length === 0) {
+    throw badRequest(`Bundle.entry[${p.index}].request.ifNoneExist must hold search parameters`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
   }
+  const query = parseSearchQuery(type, pairsToParams(pairs), { strict: true });
+  const found = ctx.repository.search({ ...query, count: 2, offset: 0 });
+  if (found.total > 1) throw fhirError(412, 'duplicate', `Bundle.entry[${p.index}]: If-None-Exist matches ${found.total} resources`);
+  if (found.total !== 1) return undefined;
+  const id = found.matches[0].id;
+  return { id, existing: { status: 200, headers: { Location: `${ctx.baseUrl}/${type}/${id}`, ETag: `W/"${found.matches[0].versionId}"` }, body: found.matches[0].json } };
+}
 
+/** Checks one write entry (type, url, resource, id) and gives it its id: the url's, a new one, or a conditional create's match. */
+function planWrite(ctx: RestContext, p: ParsedEntry): PlannedWrite {
+  const [type, id, ...rest] = p.segments;
+  const where = `Bundle.entry[${p.index}].request.url`;
+  if (!type || !isSupportedType(type)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(type ?? '')} is not a served resource type`, { expression: where });
+  if (rest.length > 0 || (p.method === 'POST' && id !== undefined) || (p.method !== 'POST' && id === undefined)) {
+    throw badRequest(`Bundle.entry[${p.index}]: ${p.method} to this url is not a valid transaction entry`, { expression: where });
+  }
+  if (p.method !== 'DELETE') {
+    const resource = p.entry.resource;
+    if (!resource || resource.resourceType !== type) {
+      throw badRequest(`Bundle.entry[${p.index}].resource must be a ${type}`, { expression: `Bundle.entry[${p.index}].resource` });
+    }
+  }
+  if (p.method === 'PUT' && !ID_PATTERN.test(id as string)) throw badRequest(`Bundle.entry[${p.index}]: ${shown(id as string)} is not a valid id`, { expression: where });
+  const ifNoneExist: unknown = p.entry.request?.ifNoneExist;
+  if (ifNoneExist !== undefined && p.method !== 'POST') {
+    throw badRequest(`Bundle.entry[${p.index}]: ifNoneExist applies to POST (conditional create) only`, { expression: `Bundle.entry[${p.index}].request.ifNoneExist` });
+  }
+  const match = ifNoneExist === undefined ? undefined : conditionalMatch(ctx, p, type, ifNoneExist);
+  if (match !== undefined) return { parsed: p, id: match.id, resourceType: type, existing: match.existing };
+  return { parsed: p, id: id ?? randomUUID(), resourceType: type };
+}
+
+/**
+ * The store writes of a planned transaction, in the spec's order (DELETE, then POST, then PUT), with
+ * references to the `fullUrl`s of its entries rewritten; `slots[i]` is the place in `plan` of write `i`.
+ */
+function storeWrites(plan: readonly PlannedWrite[], references: ReadonlyMap<string, string>): { txWrites: TransactionWrite[]; slots: number[] } {
   const txWrites: TransactionWrite[] = [];
   const slots: number[] = [];
   // Spec order: DELETE, then POST, then PUT.
@@ -256,7 +267,11 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
       txWrites.push({ kind: 'put', resource, ifMatch, create: item.parsed.method === 'POST', entryIndex: item.parsed.index });
     }
   }
-  const results = await ctx.repository.writeAll(txWrites);
+  return { txWrites, slots };
+}
+
+/** The answer of each written entry (201/200 with the stored version, 204 for a delete), by entry index. */
+function writeResponses(ctx: RestContext, plan: readonly PlannedWrite[], slots: readonly number[], results: readonly TransactionResult[]): Map<number, RestResponse> {
   const responses = new Map<number, RestResponse>();
   results.forEach((result, i) => {
     const item = plan[slots[i]];
@@ -271,6 +286,25 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
       responses.set(item.parsed.index, { status: 204 });
     }
   });
+  return responses;
+}
+
+async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): Promise<RestResponse> {
+  const parsed = (bundle.entry ?? []).map((entry, index) => parseEntry(ctx, entry, index));
+  const writes = parsed.filter((p) => p.method === 'POST' || p.method === 'PUT' || p.method === 'DELETE');
+  if (writes.length > 0) deps.requireWrite();
+
+  // Assign ids to creates, map their fullUrls, and resolve conditional creates.
+  const references = new Map<string, string>();
+  const plan: PlannedWrite[] = [];
+  for (const p of writes) {
+    const item = planWrite(ctx, p);
+    if (p.entry.fullUrl) references.set(p.entry.fullUrl, `${item.resourceType}/${item.id}`);
+    plan.push(item);
+  }
+
+  const { txWrites, slots } = storeWrites(plan, references);
+  const responses = writeResponses(ctx, plan, slots, await ctx.repository.writeAll(txWrites));
   for (const item of plan) if (item.existing) responses.set(item.parsed.index, item.existing);
   // Reads run after the writes, and see them.
   for (const p of parsed.filter((x) => x.method === 'GET' || x.method === 'HEAD')) responses.set(p.index, await readAfterWrites(p, deps));

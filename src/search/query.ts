@@ -180,12 +180,13 @@ export interface ParseSearchOptions {
   readonly strict: boolean;
 }
 
-/**
- * Parses and checks a search.
- * @see https://hl7.org/fhir/R4/search.html#errors
- */
-export function parseSearchQuery(resourceType: string, params: QueryParams, options: ParseSearchOptions): SearchQuery {
-  const supported = searchParametersFor(resourceType);
+/** The filter parameters of a search (every parameter but the control ones), and those ignored as unknown. */
+function parseFilters(
+  resourceType: string,
+  supported: ReadonlyMap<string, SearchParamDef>,
+  params: QueryParams,
+  options: ParseSearchOptions,
+): { filters: SearchFilter[]; ignored: string[] } {
   const filters: SearchFilter[] = [];
   const ignored: string[] = [];
   for (const [key, rawValue] of Object.entries(params)) {
@@ -217,27 +218,38 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
       filters.push({ param, modifier, values });
     }
   }
+  return { filters, ignored };
+}
 
+/** `_sort`: the parameters to sort by, in order, each ascending or (`-code`) descending. */
+function parseSort(resourceType: string, supported: ReadonlyMap<string, SearchParamDef>, params: QueryParams): SearchQuery['sort'] {
   const sort: { param: SearchParamDef; descending: boolean }[] = [];
   const sortRaw = single(params, '_sort');
-  if (sortRaw !== undefined) {
-    for (const piece of sortRaw.split(',')) {
-      if (piece === '') continue;
-      const descending = piece.startsWith('-');
-      const code = descending ? piece.slice(1) : piece;
-      const param = supported.get(code);
-      if (!param || param.type === 'composite') {
-        throw badRequest(`Cannot sort ${resourceType} by ${shown(code)}`, { expression: '_sort' });
-      }
-      sort.push({ param, descending });
+  if (sortRaw === undefined) return sort;
+  for (const piece of sortRaw.split(',')) {
+    if (piece === '') continue;
+    const descending = piece.startsWith('-');
+    const code = descending ? piece.slice(1) : piece;
+    const param = supported.get(code);
+    if (!param || param.type === 'composite') {
+      throw badRequest(`Cannot sort ${resourceType} by ${shown(code)}`, { expression: '_sort' });
     }
+    sort.push({ param, descending });
   }
+  return sort;
+}
 
+/** `_count` (capped at {@link MAX_PAGE_SIZE}) and `_offset`. */
+function parsePaging(params: QueryParams): { count: number; offset: number } {
   const countParam = nonNegativeInt(params, '_count');
   const count = countParam === undefined ? DEFAULT_PAGE_SIZE : Math.min(countParam, MAX_PAGE_SIZE);
   const offset = nonNegativeInt(params, '_offset') ?? 0;
   if (offset > MAX_OFFSET) throw badRequest(`_offset must be at most ${MAX_OFFSET}`, { expression: '_offset' });
+  return { count, offset };
+}
 
+/** `_summary` and `_elements`: what of each resource is returned (the two cannot be combined). */
+function parseShape(params: QueryParams): { summary: SummaryMode | undefined; elements: string[] | undefined } {
   const summaryRaw = single(params, '_summary');
   if (summaryRaw !== undefined && !(SUMMARY_MODES as readonly string[]).includes(summaryRaw)) {
     throw badRequest(`_summary must be one of ${SUMMARY_MODES.join(', ')}, got ${shown(summaryRaw)}`, { expression: '_summary' });
@@ -255,11 +267,20 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
   if (summaryRaw !== undefined && summaryRaw !== 'false' && elements !== undefined) {
     throw badRequest('_summary and _elements cannot be combined', { expression: '_elements' });
   }
+  return { summary: summaryRaw as SummaryMode | undefined, elements };
+}
+
+/** `_total` (default `accurate`). */
+function parseTotal(params: QueryParams): SearchQuery['total'] {
   const totalRaw = single(params, '_total') ?? 'accurate';
   if (totalRaw !== 'none' && totalRaw !== 'estimate' && totalRaw !== 'accurate') {
     throw badRequest(`_total must be none, estimate or accurate, got ${shown(totalRaw)}`, { expression: '_total' });
   }
+  return totalRaw;
+}
 
+/** `_include` and `_revinclude` (with `:iterate`); an `_include` without `:iterate` starts from `resourceType`. */
+function parseIncludes(resourceType: string, params: QueryParams): { include: IncludeSpec[]; revinclude: IncludeSpec[] } {
   const include: IncludeSpec[] = [];
   const revinclude: IncludeSpec[] = [];
   for (const [key, rawValue] of Object.entries(params)) {
@@ -281,18 +302,20 @@ export function parseSearchQuery(resourceType: string, params: QueryParams, opti
       });
     }
   }
+  return { include, revinclude };
+}
 
-  return {
-    resourceType,
-    filters,
-    sort,
-    count: summaryRaw === 'count' ? 0 : count,
-    offset,
-    summary: summaryRaw as SummaryMode | undefined,
-    elements,
-    total: totalRaw,
-    include,
-    revinclude,
-    ignored,
-  };
+/**
+ * Parses and checks a search.
+ * @see https://hl7.org/fhir/R4/search.html#errors
+ */
+export function parseSearchQuery(resourceType: string, params: QueryParams, options: ParseSearchOptions): SearchQuery {
+  const supported = searchParametersFor(resourceType);
+  const { filters, ignored } = parseFilters(resourceType, supported, params, options);
+  const sort = parseSort(resourceType, supported, params);
+  const { count, offset } = parsePaging(params);
+  const { summary, elements } = parseShape(params);
+  const total = parseTotal(params);
+  const { include, revinclude } = parseIncludes(resourceType, params);
+  return { resourceType, filters, sort, count: summary === 'count' ? 0 : count, offset, summary, elements, total, include, revinclude, ignored };
 }

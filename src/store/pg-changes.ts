@@ -39,20 +39,22 @@ export interface ChangeFollower {
   stop(): Promise<void>;
 }
 
-/**
- * Starts following the database's change log.
- * @see https://www.postgresql.org/docs/15/sql-listen.html
- */
-export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
+/** The catch-up half of a follower: applies the versions after the last applied `seq`, one run at a time. */
+interface CatchUpRunner {
+  catchUp(): Promise<void>;
+  /** False after a catch-up that failed, until one succeeds. */
+  healthy(): boolean;
+  lastSeq(): number;
+  /** The catch-up under way, if any. */
+  running(): Promise<void> | undefined;
+}
+
+function createCatchUpRunner(options: ChangeFollowerOptions): CatchUpRunner {
   const { store, repository, logger } = options;
   let seq = options.fromSeq;
-  let listening = false;
   let healthy = true;
-  let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
-  let listener: pg.Client | undefined;
-  let reconnectDelay = 250;
 
   const runOnce = async (): Promise<void> => {
     for (;;) {
@@ -88,11 +90,30 @@ export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
     return running;
   };
 
+  return { catchUp, healthy: () => healthy, lastSeq: () => seq, running: () => running };
+}
+
+/** The LISTEN half of a follower: one connection, reconnected with a growing delay when it drops. */
+interface ChangeListener {
+  /** True while the LISTEN connection is up. */
+  listening(): boolean;
+  /** Stops reconnecting (the connection stays open until {@link ChangeListener.end}). */
+  stopReconnecting(): void;
+  end(): Promise<void>;
+}
+
+/** Listens on the change channel; `onChange` runs on each notification and after each (re)connect. */
+function listenForChanges(connectionString: string, onChange: () => void): ChangeListener {
+  let listening = false;
+  let stopped = false;
+  let listener: pg.Client | undefined;
+  let reconnectDelay = 250;
+
   const connect = async (): Promise<void> => {
     if (stopped) return;
-    const client = new pg.Client({ connectionString: store.connectionString, connectionTimeoutMillis: 3_000 });
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
     client.on('error', () => undefined);
-    client.on('notification', () => void catchUp());
+    client.on('notification', () => onChange());
     client.on('end', () => {
       if (listener !== client) return;
       listening = false;
@@ -106,7 +127,7 @@ export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
       listening = true;
       reconnectDelay = 250;
       // Whatever was committed while not listening.
-      void catchUp();
+      onChange();
     } catch {
       await client.end().catch(() => undefined);
       reconnectDelay = Math.min(reconnectDelay * 2, 5_000);
@@ -115,18 +136,37 @@ export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
   };
 
   void connect();
+  return {
+    listening: () => listening,
+    stopReconnecting: () => {
+      stopped = true;
+    },
+    end: async () => {
+      await listener?.end().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Starts following the database's change log.
+ * @see https://www.postgresql.org/docs/15/sql-listen.html
+ */
+export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
+  const runner = createCatchUpRunner(options);
+  const catchUp = runner.catchUp;
+  const listener = listenForChanges(options.store.connectionString, () => void catchUp());
   const timer = setInterval(() => void catchUp(), options.pollMs ?? 500);
   timer.unref();
 
   return {
     catchUp,
-    caughtUp: () => listening && healthy,
-    lastSeq: () => seq,
+    caughtUp: () => listener.listening() && runner.healthy(),
+    lastSeq: () => runner.lastSeq(),
     stop: async () => {
-      stopped = true;
+      listener.stopReconnecting();
       clearInterval(timer);
-      await running;
-      await listener?.end().catch(() => undefined);
+      await runner.running();
+      await listener.end();
     },
   };
 }

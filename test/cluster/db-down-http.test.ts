@@ -4,34 +4,22 @@
  * readiness probe says not ready, and service comes back without a restart once the database returns.
  */
 import type { CodeSystem, OperationOutcome, Parameters } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirHttp, unique, type FhirHttp } from '../helpers/http.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { pgTestsEnabled, startTestPostgres, type TestPostgres } from '../store/pg-server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
+import { fhirHttp, unique } from '../helpers/http.ts';
+import { useTestServer } from '../helpers/server.ts';
+import { pgTestsEnabled, type TestPostgres } from '../store/pg-server.ts';
 
 const enabled = pgTestsEnabled();
 
-/** Polls `probe` until it returns true, for at most `ms`. */
-async function eventually(ms: number, probe: () => Promise<boolean>): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started <= ms) {
-    if (await probe()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 describe.skipIf(!enabled)('PostgreSQL down while the server runs (HTTP)', () => {
-  let pgServer: TestPostgres;
-  let server: TestServer;
-  let api: FhirHttp;
+  const server = useTestServer({ store: 'PostgreSQL', content: false });
+  const api = fhirHttp(() => server.base);
+  const pgServer = (): TestPostgres => server.postgres?.server as TestPostgres;
   let stored: CodeSystem;
   const url = `http://example.org/fhir/CodeSystem/db-down-${unique()}`;
 
   beforeAll(async () => {
-    pgServer = await startTestPostgres();
-    server = await startTestServer({ content: false, env: { DATABASE_URL: await pgServer.createDatabase() } });
-    api = fhirHttp(server.base);
     const created = await api.post('/CodeSystem', {
       resourceType: 'CodeSystem',
       url,
@@ -42,12 +30,7 @@ describe.skipIf(!enabled)('PostgreSQL down while the server runs (HTTP)', () => 
     });
     expect(created.status, created.text).toBe(201);
     stored = created.json<CodeSystem>();
-    pgServer.stop();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await pgServer?.destroy();
+    pgServer().stop();
   });
 
   it('answers a create 503 transient with Retry-After, and stores nothing', async () => {
@@ -86,9 +69,9 @@ describe.skipIf(!enabled)('PostgreSQL down while the server runs (HTTP)', () => 
   });
 
   it('serves writes again, without a restart, once PostgreSQL is back; nothing refused was stored', async () => {
-    pgServer.start();
+    pgServer().start();
     const origin = new URL(server.base).origin;
-    expect(await eventually(15_000, async () => (await fetch(`${origin}/readyz`)).status === 200)).toBe(true);
+    expect(await eventually(15_000, async () => (await fetch(`${origin}/readyz`)).status === 200, 100)).toBe(true);
     const created = await api.post('/CodeSystem', { resourceType: 'CodeSystem', url: `${url}-after`, status: 'draft', content: 'complete' });
     expect(created.status, created.text).toBe(201);
     const refused = await api.get(`/CodeSystem?url=${encodeURIComponent(`${url}-new`)}`);

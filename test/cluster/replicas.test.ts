@@ -4,21 +4,12 @@
  */
 import type { Parameters, ValueSet } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
 import { fhirHttp, unique, type FhirHttp } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { pgTestsEnabled, startTestPostgres, type TestPostgres } from '../store/pg-server.ts';
 
 const enabled = pgTestsEnabled();
-
-/** Polls `probe` until it returns true or `ms` pass; returns the elapsed milliseconds, or -1 on timeout. */
-async function within(ms: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started <= ms) {
-    if (await probe()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return -1;
-}
 
 describe.skipIf(!enabled)('two replicas over PostgreSQL', () => {
   let pgServer: TestPostgres;
@@ -79,11 +70,11 @@ describe.skipIf(!enabled)('two replicas over PostgreSQL', () => {
       if (res.status !== 200) return [];
       return (res.json<ValueSet>().expansion?.contains ?? []).map((c) => c.code ?? '').sort();
     };
-    expect(await within(1000, async () => (await lookup()) === 'First a')).toBeGreaterThanOrEqual(0);
-    expect(await within(1000, async () => (await expandCodes()).join() === 'a')).toBeGreaterThanOrEqual(0);
+    expect(await eventually(1000, async () => (await lookup()) === 'First a', 20)).toBe(true);
+    expect(await eventually(1000, async () => (await expandCodes()).join() === 'a', 20)).toBe(true);
     expect((await apiA.put('/CodeSystem/replica-cs', cs('Second', ['a', 'b']))).status).toBe(200);
-    expect(await within(1000, async () => (await lookup()) === 'Second a')).toBeGreaterThanOrEqual(0);
-    expect(await within(1000, async () => (await expandCodes()).join() === 'a,b')).toBeGreaterThanOrEqual(0);
+    expect(await eventually(1000, async () => (await lookup()) === 'Second a', 20)).toBe(true);
+    expect(await eventually(1000, async () => (await expandCodes()).join() === 'a,b', 20)).toBe(true);
   });
 
   it('answers concurrent creates of one url|version on A and B with exactly one 201 and one 409', async () => {

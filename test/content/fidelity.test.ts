@@ -4,8 +4,6 @@
  * of fhir-resources/ directly. The expected facts are quoted from the card here, so the test needs nothing outside
  * the project.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type {
   ActivityDefinition,
   CodeSystem,
@@ -20,6 +18,7 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { contentFiles } from '../helpers/fixtures.ts';
 
 // ------------------------------------------------------------------------------------------------ the card's facts
 
@@ -112,14 +111,7 @@ const FOCUS = { system: 'http://terminology.hl7.org/CodeSystem/usage-context-typ
 
 type Canonical = (CodeSystem | ValueSet | ActivityDefinition | PlanDefinition | Library | Questionnaire) & { meta?: { profile?: string[] } };
 
-const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
-const files = readdirSync(CONTENT_DIR)
-  .filter((name) => name.endsWith('.json'))
-  .sort()
-  .map((name) => {
-    const raw = readFileSync(join(CONTENT_DIR, name), 'utf8');
-    return { name, raw, resource: JSON.parse(raw) as Canonical };
-  });
+const files = contentFiles<Canonical>();
 const byUrl = new Map(files.map((f) => [f.resource.url, f.resource]));
 
 function get<T extends Canonical>(resourceType: T['resourceType'], id: string): T {

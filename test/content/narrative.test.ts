@@ -1,18 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { PlanDefinition, Resource, ValueSet } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { formatResourceJson, generateNarrative, withNarrative } from '../../src/content/narrative.ts';
+import { contentFiles } from '../helpers/fixtures.ts';
 import { xhtmlProblems } from './xhtml-wellformed.ts';
 
-const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
-const files = readdirSync(CONTENT_DIR)
-  .filter((name) => name.endsWith('.json'))
-  .sort()
-  .map((name) => {
-    const raw = readFileSync(join(CONTENT_DIR, name), 'utf8');
-    return { name, raw, resource: JSON.parse(raw) as Resource & { text?: { status: string; div: string } } };
-  });
+const files = contentFiles<Resource & { text?: { status: string; div: string } }>();
 
 describe('content narratives', () => {
   it('finds the content files', () => {

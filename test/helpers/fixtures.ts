@@ -44,15 +44,38 @@ export function readFixtures(prefix: string): WithId[] {
     .map((f) => readFixture(f));
 }
 
+/** One file of the project content: its name, its text as stored, and the resource it holds. */
+export interface ContentFile<T extends Resource = Resource> {
+  readonly name: string;
+  readonly raw: string;
+  readonly resource: WithId<T>;
+}
+
+/** Every file of the project content folder, sorted by name (for tests of the files' own layout and text). */
+export function contentFiles<T extends Resource = Resource>(dir: string = CONTENT_DIR): ContentFile<T>[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((name) => {
+      const raw = readFileSync(join(dir, name), 'utf8');
+      return { name, raw, resource: JSON.parse(raw) as WithId<T> };
+    });
+}
+
 /**
  * Every resource of the project content folder.
  * @see https://hl7.org/fhir/R4/json.html
  */
 export function contentResources(dir: string = CONTENT_DIR): WithId[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as WithId);
+  return contentFiles(dir).map((f) => f.resource);
+}
+
+/** The ids of the project content's resources of one type, sorted (what a search of the type must find). */
+export function contentIds(resourceType: string): string[] {
+  return contentResources()
+    .filter((r) => r.resourceType === resourceType)
+    .map((r) => r.id)
+    .sort();
 }
 
 /**

@@ -43,6 +43,8 @@ export function testStores(): TestStore[] {
 export interface TestServer extends RunningServer {
   /** Base URL of the FHIR endpoint (`http://127.0.0.1:<port>/fhir`), also the public base URL. */
   readonly base: string;
+  /** On the PostgreSQL store: the throw-away PostgreSQL (to stop and start it) and the server's database. */
+  readonly postgres?: { readonly server: TestPostgres; readonly databaseUrl: string };
 }
 
 /** Starts a server on port 0 with a fresh store; links use `http://localhost:<port>/fhir`. */
@@ -54,6 +56,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     pgServer = await startTestPostgres();
     storeEnv.DATABASE_URL = await pgServer.createDatabase();
   }
+  const postgres = pgServer === undefined ? undefined : { server: pgServer, databaseUrl: storeEnv.DATABASE_URL };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -68,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     ...running,
     base: running.url,
+    postgres,
     close: async () => {
       await running.close();
       await pgServer?.destroy();
@@ -105,6 +109,7 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
     get publicBaseUrl() { return running().publicBaseUrl; },
     get repository() { return running().repository; },
     get contentReport() { return running().contentReport; },
+    get postgres() { return running().postgres; },
     close: () => running().close(),
   };
 }

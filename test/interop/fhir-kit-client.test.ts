@@ -8,7 +8,7 @@
 import type { Bundle, CapabilityStatement, Library, OperationOutcome, Parameters } from '@medplum/fhirtypes';
 import { Client, type FhirResource } from 'fhir-kit-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contentResources } from '../helpers/fixtures.ts';
+import { contentIds, contentResources } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
 import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
@@ -58,10 +58,7 @@ describe('fhir-kit-client', () => {
   });
 
   it('searches and pages with nextPage to the end, every resource exactly once', async () => {
-    const expected = contentResources()
-      .filter((r) => r.resourceType === 'ActivityDefinition')
-      .map((r) => r.id)
-      .sort();
+    const expected = contentIds('ActivityDefinition');
     const ids: string[] = [];
     let page: FhirResource | undefined = await reader.search({ resourceType: 'ActivityDefinition', searchParams: { _count: 4 } });
     let pages = 0;

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bundle, CapabilityStatement, Library, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import smart from 'fhirclient/lib/entry/node.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contentResources } from '../helpers/fixtures.ts';
+import { contentIds } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
 import { useTestServer, TEST_WRITE_TOKEN } from '../helpers/server.ts';
@@ -42,12 +42,6 @@ const failure = failureWith((err) => {
   return { status, outcome: JSON.parse(json) as OperationOutcome };
 });
 
-const activityIds = (): string[] =>
-  contentResources()
-    .filter((r) => r.resourceType === 'ActivityDefinition')
-    .map((r) => r.id)
-    .sort();
-
 describe('fhirclient FhirClient (standalone)', () => {
   it('reads metadata and the FHIR version', async () => {
     const cs = (await standalone.fhirRequest('metadata')) as CapabilityStatement;
@@ -59,7 +53,7 @@ describe('fhirclient FhirClient (standalone)', () => {
   it('iterates resources() across every page, each resource exactly once', async () => {
     const ids: string[] = [];
     for await (const resource of standalone.resources('ActivityDefinition?_count=4')) ids.push((resource as Resource).id as string);
-    expect(ids.sort()).toEqual(activityIds());
+    expect(ids.sort()).toEqual(contentIds('ActivityDefinition'));
   });
 
   it('iterates pages()', async () => {
@@ -69,8 +63,8 @@ describe('fhirclient FhirClient (standalone)', () => {
       pages++;
       total += ((page as Bundle).entry ?? []).length;
     }
-    expect(total).toBe(activityIds().length);
-    expect(pages).toBe(Math.ceil(activityIds().length / 6));
+    expect(total).toBe(contentIds('ActivityDefinition').length);
+    expect(pages).toBe(Math.ceil(contentIds('ActivityDefinition').length / 6));
   });
 
   it('surfaces a 404 as an HttpError with the OperationOutcome', async () => {
@@ -87,7 +81,7 @@ describe('fhirclient SMART Client', () => {
     const cs = (await client.request('CodeSystem/liver-cryoablation')) as Resource;
     expect(cs.id).toBe('liver-cryoablation');
     const all = (await client.request('ActivityDefinition?_count=5', { pageLimit: 0, flat: true })) as Resource[];
-    expect(all.map((r) => r.id as string).sort()).toEqual(activityIds());
+    expect(all.map((r) => r.id as string).sort()).toEqual(contentIds('ActivityDefinition'));
   });
 
   it('creates, updates and deletes with the access token', async () => {

@@ -9,7 +9,7 @@
 import { MedplumClient, OperationOutcomeError } from '@medplum/core';
 import type { ActivityDefinition, Bundle, CapabilityStatement, Library } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { contentResources } from '../helpers/fixtures.ts';
+import { contentIds } from '../helpers/fixtures.ts';
 import { templateResource } from '../helpers/resources.ts';
 import { failureWith } from '../helpers/failure.ts';
 import { TEST_WRITE_TOKEN, useTestServer } from '../helpers/server.ts';
@@ -31,12 +31,6 @@ const failure = failureWith((err) => {
   expect(err).toBeInstanceOf(OperationOutcomeError);
   return (err as OperationOutcomeError).outcome;
 });
-
-const activityIds = (): string[] =>
-  contentResources()
-    .filter((r) => r.resourceType === 'ActivityDefinition')
-    .map((r) => r.id)
-    .sort();
 
 describe('MedplumClient', () => {
   it('reads the CapabilityStatement', async () => {
@@ -60,13 +54,13 @@ describe('MedplumClient', () => {
   it('searches with searchResources (one page, with the Bundle total)', async () => {
     const list = await medplum().searchResources('ActivityDefinition', { _count: 5 });
     expect(list).toHaveLength(5);
-    expect(list.bundle.total).toBe(activityIds().length);
+    expect(list.bundle.total).toBe(contentIds('ActivityDefinition').length);
   });
 
   it('pages to the end with searchResourcePages, every resource exactly once', async () => {
     const ids: string[] = [];
     for await (const page of medplum().searchResourcePages('ActivityDefinition', { _count: 4 })) ids.push(...page.map((r) => r.id));
-    expect(ids.sort()).toEqual(activityIds());
+    expect(ids.sort()).toEqual(contentIds('ActivityDefinition'));
   });
 
   it('pages by hand through the next links (re-sending their query strings)', async () => {
@@ -79,7 +73,7 @@ describe('MedplumClient', () => {
       if (next === undefined) break;
       bundle = await client.search('ActivityDefinition', new URL(next).searchParams);
     }
-    expect(ids.sort()).toEqual(activityIds());
+    expect(ids.sort()).toEqual(contentIds('ActivityDefinition'));
   });
 
   it('creates, updates and deletes with an access token', async () => {

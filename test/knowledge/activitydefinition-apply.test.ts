@@ -8,15 +8,14 @@ import type {
   CommunicationRequest,
   DeviceRequest,
   MedicationRequest,
-  OperationOutcome,
   Resource,
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { isFhirError } from '../../src/fhir/errors.ts';
 import { applyActivityDefinition } from '../../src/knowledge/activitydefinition-apply.ts';
 import type { ApplyInput } from '../../src/knowledge/apply-input.ts';
+import { syncFailure } from '../helpers/failure.ts';
 import { applyOptions, dataBundle, fixture } from './fixtures.ts';
 
 const NOW = applyOptions().now;
@@ -24,16 +23,6 @@ const NOW = applyOptions().now;
 function apply<T extends Resource>(name: string, input: Partial<ApplyInput> = {}): { ad: ActivityDefinition; request: T } {
   const ad = fixture<ActivityDefinition>(`ActivityDefinition-${name}`);
   return { ad, request: applyActivityDefinition(ad, { subject: 'Patient/p1', data: dataBundle('anticoagulant'), ...input }, applyOptions()) as T };
-}
-
-function failure(run: () => unknown): { status: number; outcome: OperationOutcome } {
-  try {
-    run();
-  } catch (err) {
-    if (isFhirError(err)) return { status: err.status, outcome: err.outcome };
-    throw err;
-  }
-  throw new Error('expected a FhirError');
 }
 
 describe('ActivityDefinition $apply', () => {
@@ -101,13 +90,13 @@ describe('ActivityDefinition $apply', () => {
   });
 
   it('refuses a kind it cannot produce with a 422 listing the supported kinds', () => {
-    const { status, outcome } = failure(() => apply('fixture-unsupported'));
+    const { status, outcome } = syncFailure(() => apply('fixture-unsupported'));
     expect(status).toBe(422);
     expect(outcome.issue?.[0]?.details?.text).toMatch(/Appointment.*ServiceRequest/);
   });
 
   it('refuses a dynamic value whose path names a choice element without its type, naming the path', () => {
-    const { status, outcome } = failure(() => apply('fixture-bad-path'));
+    const { status, outcome } = syncFailure(() => apply('fixture-bad-path'));
     expect(status).toBe(422);
     expect(outcome.issue?.[0]?.details?.text).toMatch(/"occurrence".*occurrenceDateTime/);
     expect(outcome.issue?.[0]?.expression).toEqual(['ActivityDefinition.dynamicValue[0].expression']);

@@ -5,7 +5,7 @@
  */
 import type { Bundle, CarePlan, CodeableConcept, OperationOutcome, PlanDefinition, RequestGroup, RequestGroupAction, Resource, Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { isFhirError } from '../../src/fhir/errors.ts';
+import { syncFailure } from '../helpers/failure.ts';
 import type { ApplyInput } from '../../src/knowledge/apply-input.ts';
 import { applyPlanDefinition } from '../../src/knowledge/plandefinition-apply.ts';
 import { applyOptions, dataBundle, fixture } from './fixtures.ts';
@@ -43,16 +43,6 @@ function messagesOf(carePlan: CarePlan): NonNullable<OperationOutcome['issue']> 
   const outcome = carePlan.contained?.find((r) => `#${r.id}` === reference) as OperationOutcome | undefined;
   expect(outcome?.resourceType).toBe('OperationOutcome');
   return outcome?.issue ?? [];
-}
-
-function failure(run: () => unknown): { status: number; outcome: OperationOutcome } {
-  try {
-    run();
-  } catch (err) {
-    if (isFhirError(err)) return { status: err.status, outcome: err.outcome };
-    throw err;
-  }
-  throw new Error('expected a FhirError');
 }
 
 describe('applicability conditions', () => {
@@ -113,7 +103,7 @@ describe('nested PlanDefinitions', () => {
   });
 
   it('that apply themselves are refused with a 422 naming the cycle', () => {
-    const { status, outcome } = failure(() => apply('fixture-cycle'));
+    const { status, outcome } = syncFailure(() => apply('fixture-cycle'));
     expect(status).toBe(422);
     expect(outcome.issue?.[0]?.details?.text).toMatch(/fixture-cycle.*applies itself/);
   });
@@ -153,14 +143,14 @@ describe('errors', () => {
   });
 
   it('a definition the server does not know is a 422 naming the action and the canonical', () => {
-    const { status, outcome } = failure(() => apply('fixture-missing-definition'));
+    const { status, outcome } = syncFailure(() => apply('fixture-missing-definition'));
     expect(status).toBe(422);
     expect(outcome.issue?.[0]?.details?.text).toMatch(/"ghost".*no-such-definition/);
     expect(outcome.issue?.[0]?.expression).toEqual(['PlanDefinition.action[0].definitionCanonical']);
   });
 
   it('a malformed subject is a 400, and a subject a CarePlan cannot have is a 422', () => {
-    expect(failure(() => apply('fixture-conditions', { subject: 'not a reference' })).status).toBe(400);
-    expect(failure(() => apply('fixture-conditions', { subject: 'Practitioner/1' })).status).toBe(422);
+    expect(syncFailure(() => apply('fixture-conditions', { subject: 'not a reference' })).status).toBe(400);
+    expect(syncFailure(() => apply('fixture-conditions', { subject: 'Practitioner/1' })).status).toBe(422);
   });
 });

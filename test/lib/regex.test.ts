@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, RegexSyntaxError } from '../../src/lib/regex.ts';
+import { compileRegex, MAX_REGEX_PATTERN_LENGTH, RegexSyntaxError } from '../../src/lib/regex.ts';
 
 describe('linear-time regex (full match)', () => {
   it.each([
@@ -17,6 +17,8 @@ describe('linear-time regex (full match)', () => {
     ['(?:ab)+', 'ababab', true],
     ['[a-c\\d]+', 'ab1c2', true],
     ['Ü+ber', 'ÜÜber', true],
+    ['\\u0041[\\u0061-\\u007a]+', 'Abc', true],
+    ['(?<letter>[a-z])1', 'b1', true],
   ])('%s on %s → %s', (pattern, text, expected) => {
     expect(compileRegex(pattern).matches(text)).toBe(expected);
   });
@@ -29,5 +31,11 @@ describe('linear-time regex (full match)', () => {
 
   it.each(['(a', 'a)', '*a', '[a', 'a{3,1}', '(?=a)', '\\1'])('rejects the invalid or unsupported pattern %s', (pattern) => {
     expect(() => compileRegex(pattern)).toThrow(RegexSyntaxError);
+  });
+
+  it('rejects a pattern longer than the bound, and a repeat count over 1000', () => {
+    expect(compileRegex('a'.repeat(MAX_REGEX_PATTERN_LENGTH)).matches('a'.repeat(MAX_REGEX_PATTERN_LENGTH))).toBe(true);
+    expect(() => compileRegex('a'.repeat(MAX_REGEX_PATTERN_LENGTH + 1))).toThrow(RegexSyntaxError);
+    expect(() => compileRegex('a{1001}')).toThrow(RegexSyntaxError);
   });
 });

@@ -1,23 +1,15 @@
 import type { OperationDefinition } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { FhirError } from '../../src/fhir/errors.ts';
 import { r4OperationDefinition } from '../../src/fhir/operation-definitions.ts';
 import { bodyToParameters, queryToParameters } from '../../src/operations/parameters.ts';
 import { valueSetExpandDefinition } from '../../src/operations/terminology/valueset-expand.ts';
 import { TxParams } from '../../src/terminology/params.ts';
+import { syncFailure } from '../helpers/failure.ts';
 
 const lookup = r4OperationDefinition('CodeSystem-lookup');
 const apply = r4OperationDefinition('PlanDefinition-apply');
 const validate = r4OperationDefinition('Resource-validate');
 
-const status = (fn: () => unknown): number | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return err instanceof FhirError ? err.status : -1;
-  }
-};
 
 describe('operation parameters from a query string', () => {
   it('types values by the OperationDefinition and ignores unknown names', () => {
@@ -38,12 +30,12 @@ describe('operation parameters from a query string', () => {
   });
 
   it('refuses a single-valued parameter given twice (400)', () => {
-    expect(status(() => queryToParameters(lookup, [['code', 'a'], ['code', 'b']]))).toBe(400);
+    expect(syncFailure(() => queryToParameters(lookup, [['code', 'a'], ['code', 'b']])).status).toBe(400);
   });
 
   it('reads Coding as system|code and CodeableConcept as system|code or a bare code', () => {
     expect(queryToParameters(lookup, [['coding', 'http://s|c']]).parameter).toEqual([{ name: 'coding', valueCoding: { system: 'http://s', code: 'c' } }]);
-    expect(status(() => queryToParameters(lookup, [['coding', 'c']]))).toBe(400);
+    expect(syncFailure(() => queryToParameters(lookup, [['coding', 'c']])).status).toBe(400);
     expect(queryToParameters(apply, [['subject', 'Patient/1'], ['setting', 'http://s|inpatient'], ['userLanguage', 'en']]).parameter).toEqual([
       { name: 'subject', valueString: 'Patient/1' },
       { name: 'setting', valueCodeableConcept: { coding: [{ system: 'http://s', code: 'inpatient' }] } },
@@ -56,7 +48,7 @@ describe('operation parameters from a query string', () => {
   });
 
   it('refuses resource parameters in a query string (they need a POST)', () => {
-    expect(status(() => queryToParameters(apply, [['planDefinition', '{}']]))).toBe(400);
+    expect(syncFailure(() => queryToParameters(apply, [['planDefinition', '{}']])).status).toBe(400);
   });
 });
 
@@ -70,16 +62,9 @@ describe('operation parameters from a POST body', () => {
   });
 
   it('refuses a plain object (as fhir-kit-client sends for a plain input) with a message saying so', () => {
-    const err = (() => {
-      try {
-        bodyToParameters(lookup, { system: 'http://s', code: 'x' });
-      } catch (e) {
-        return e as FhirError;
-      }
-      return undefined;
-    })();
-    expect(err?.status).toBe(400);
-    expect(err?.outcome.issue?.[0].details?.text).toMatch(/must be a Parameters resource/);
+    const err = syncFailure(() => bodyToParameters(lookup, { system: 'http://s', code: 'x' }));
+    expect(err.status).toBe(400);
+    expect(err.outcome.issue?.[0].details?.text).toMatch(/must be a Parameters resource/);
   });
 
   it('accepts the one resource input posted directly ($validate with a resource body)', () => {
@@ -88,7 +73,7 @@ describe('operation parameters from a POST body', () => {
   });
 
   it('refuses parameters without a name', () => {
-    expect(status(() => bodyToParameters(lookup, { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] }))).toBe(400);
+    expect(syncFailure(() => bodyToParameters(lookup, { resourceType: 'Parameters', parameter: [{ valueCode: 'x' }] })).status).toBe(400);
   });
 });
 
@@ -127,8 +112,8 @@ describe('$expand GET parameters, decoded by the ValueSet-expand definition and 
   });
 
   it('refuses a count that is not an integer, a flag that is not a boolean, and a repeated offset (400)', () => {
-    expect(status(() => queryToParameters(valueSetExpandDefinition, [['count', 'ten']]))).toBe(400);
-    expect(status(() => queryToParameters(valueSetExpandDefinition, [['activeOnly', 'yes']]))).toBe(400);
-    expect(status(() => queryToParameters(valueSetExpandDefinition, [['offset', '1'], ['offset', '2']]))).toBe(400);
+    expect(syncFailure(() => queryToParameters(valueSetExpandDefinition, [['count', 'ten']])).status).toBe(400);
+    expect(syncFailure(() => queryToParameters(valueSetExpandDefinition, [['activeOnly', 'yes']])).status).toBe(400);
+    expect(syncFailure(() => queryToParameters(valueSetExpandDefinition, [['offset', '1'], ['offset', '2']])).status).toBe(400);
   });
 });

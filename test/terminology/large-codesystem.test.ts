@@ -16,6 +16,8 @@ describe('a generated large code system', () => {
     expect(JSON.stringify(again.codeSystem)).toBe(JSON.stringify(generated.codeSystem));
     const index = indexCodeSystem(generated.codeSystem);
     expect(index.size).toBe(3_000);
+    // `codes` lists every code once, in the tree's order (a concept before its children), as the index holds them.
+    expect(generated.codes.map((code) => index.locate(code))).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
     let depth = 0;
     for (let c = index.locate('C003000'); index.parents(c).length > 0; c = index.parents(c)[0]) depth++;
     expect(depth).toBe(5);

@@ -15,13 +15,9 @@ const FUNCTION_LIMIT = 80;
 
 /** Over the limit when the check was added (2026-12-07): `file` or `file#function` → lines then. */
 const CEILINGS: Readonly<Record<string, number>> = {
-  'src/lib/regex.ts': 466,
   'src/app.ts#createApp': 110,
   'src/http/fhir-router.ts#createFhirRouter': 201,
-  'src/rest/bundle-interaction.ts#transaction': 89,
-  'src/search/query.ts#parseSearchQuery': 112,
   'src/server.ts#startServer': 111,
-  'src/store/pg-changes.ts#followChanges': 87,
   'src/terminology/codesystem-index.ts#constructor': 141,
 };
 
