@@ -43,24 +43,14 @@ export interface AppDeps {
 
 type RequestWithId = Request & { requestId?: string };
 
-/**
- * Creates the express application.
- * @see https://hl7.org/fhir/R4/http.html
- */
-export function createApp(deps: AppDeps): express.Express {
-  const app = express();
-  app.set('case sensitive routing', true);
-  app.set('strict routing', false);
-  app.set('etag', false);
-  app.set('query parser', false);
-  app.disable('x-powered-by');
-
+/** The FHIR endpoint's handler: the CapabilityStatement, the answer cache and the per-request services wired in. */
+function fhirEndpoint(deps: AppDeps): ReturnType<typeof createFhirRouter<ServerServices>> {
   const capability = buildCapabilityStatement({ baseUrl: deps.publicBaseUrl, registry: deps.registry, writable: deps.writeToken !== undefined });
   const rest = { repository: deps.repository, baseUrl: deps.publicBaseUrl };
   const cacheBytes = deps.answerCacheBytes ?? DEFAULT_ANSWER_CACHE_BYTES;
   const answers = cacheBytes > 0 ? new AnswerCache(cacheBytes) : undefined;
   if (answers) deps.repository.onChange((change) => answers.changed(change.resourceType));
-  const fhir = createFhirRouter<ServerServices>({
+  return createFhirRouter<ServerServices>({
     rest,
     registry: deps.registry,
     services: (deadline) => ({ ...deps.services, repository: deps.repository, baseUrl: deps.publicBaseUrl, deadline }),
@@ -74,12 +64,14 @@ export function createApp(deps: AppDeps): express.Express {
     logger: deps.logger,
     answers,
   });
+}
 
+/** The first middleware: request id, access log, rate limit, CORS preflight, and the FHIR base dispatched to `fhir`. */
+function frontDoor(deps: AppDeps, fhir: ReturnType<typeof fhirEndpoint>): express.RequestHandler {
   const logRequests = deps.logger.isLevelEnabled('info');
   const limiter = createRateLimiter({ perSecond: deps.rateLimitPerSecond ?? 0 });
   const rateLimited = (deps.rateLimitPerSecond ?? 0) > 0;
-  // Request id, access log, CORS preflight.
-  app.use((req: RequestWithId, res: Response, next: NextFunction) => {
+  return (req: RequestWithId, res: Response, next: NextFunction) => {
     const requestId = requestIdFor(req.headers['x-request-id']);
     req.requestId = requestId;
     if (logRequests) {
@@ -114,8 +106,11 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     next();
-  });
+  };
+}
 
+/** What is served beside the FHIR base: the browser view's files, `/`, the health probes, a FHIR 404 and the error exit. */
+function addSiteRoutes(app: express.Express, deps: AppDeps): void {
   // The browser view: its two static files, and `/` sends a browser to the home page at the FHIR base.
   app.get('/_web/:name', (req: RequestWithId, res: Response) => {
     const file = staticFile(req.params.name as string);
@@ -155,5 +150,20 @@ export function createApp(deps: AppDeps): express.Express {
     const requestId = req.requestId ?? '-';
     writeError(res, toFhirError(err, deps.logger, requestId), requestId);
   });
+}
+
+/**
+ * Creates the express application.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.set('case sensitive routing', true);
+  app.set('strict routing', false);
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.disable('x-powered-by');
+  app.use(frontDoor(deps, fhirEndpoint(deps)));
+  addSiteRoutes(app, deps);
   return app;
 }

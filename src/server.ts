@@ -60,17 +60,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * Opens the store, loads the content, and listens.
- * @param config - settings (see `loadConfig`); `port: 0` picks a free port.
- */
-export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  // The store first: a data folder held by another server stops the start before anything listens; an
-  // unreachable PostgreSQL is retried with backoff.
-  const pgStore = config.databaseUrl === undefined ? undefined : await openPgWithRetry(config.databaseUrl, logger);
-  const store: ResourceStore = pgStore ?? openSqliteStore({ dataDir: config.dataDir });
-  // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
+/** The HTTP server, listening before the app exists: it answers 503 until {@link EarlyListener.serve} is called. */
+interface EarlyListener {
+  readonly server: Server;
+  /** See {@link RunningServer.url}. */
+  readonly url: string;
+  readonly port: number;
+  /** From now on, requests go to `handler`. */
+  serve(handler: (req: IncomingMessage, res: ServerResponse) => void): void;
+  /** Stops accepting; resolves once in-flight requests are answered. */
+  close(): Promise<void>;
+}
+
+/** Listens on the configured port (closing `store` if that fails); until the app is ready, requests get a 503. */
+async function listenEarly(config: Config, store: ResourceStore): Promise<EarlyListener> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
   let stopping = false;
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: requestTimeoutMs(config.maxBodyBytes), keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -99,15 +102,28 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-  const url = `http://${host}:${address.port}/fhir`;
-  const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${address.port}/fhir`;
+  return {
+    server,
+    url: `http://${host}:${address.port}/fhir`,
+    port: address.port,
+    serve: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
 
+/** The repository over the store, with the write-time validator it builds on its index. */
+async function openServerRepository(store: ResourceStore, shared: boolean, publicBaseUrl: string): Promise<{ repository: Repository; validator: Validator }> {
   let validator: Validator | undefined;
-  // With replicas: the change log position read before the index is built, so nothing committed meanwhile is missed.
-  const fromSeq = pgStore ? await pgStore.lastSeq() : 0;
   const repository = await openRepository({
     store,
-    shared: pgStore !== undefined,
+    shared,
     baseUrl: publicBaseUrl,
     validator: (index) => {
       validator = createServerValidator(index, createBindingTerminology({ layers: [storeTerminologyResources(index)] }));
@@ -115,20 +131,39 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
   });
   if (!validator) throw new Error('validator not created');
-  const follower: ChangeFollower | undefined = pgStore ? followChanges({ store: pgStore, repository, fromSeq, logger }) : undefined;
-  let contentReport: LoadReport | undefined;
-  if (config.contentDir !== undefined) {
-    const started = performance.now();
-    const contentDir = config.contentDir;
-    // Replicas starting together load one at a time, each after reading what the previous one stored.
-    contentReport = pgStore && follower
-      ? await pgStore.withLock(CONTENT_LOCK, async () => {
-          await follower.catchUp();
-          return loadContentFolder(repository, contentDir, logger);
-        })
-      : await loadContentFolder(repository, contentDir, logger);
-    logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
-  }
+  return { repository, validator };
+}
+
+/** Loads the content folder, if one is configured, and logs what it loaded. */
+async function loadContent(
+  config: Config,
+  repository: Repository,
+  pg: { readonly store: PgResourceStore; readonly follower: ChangeFollower } | undefined,
+  logger: Logger,
+): Promise<LoadReport | undefined> {
+  if (config.contentDir === undefined) return undefined;
+  const started = performance.now();
+  const contentDir = config.contentDir;
+  // Replicas starting together load one at a time, each after reading what the previous one stored.
+  const contentReport = pg
+    ? await pg.store.withLock(CONTENT_LOCK, async () => {
+        await pg.follower.catchUp();
+        return loadContentFolder(repository, contentDir, logger);
+      })
+    : await loadContentFolder(repository, contentDir, logger);
+  logger.info({ ...contentReport, failed: contentReport.failed.length, ms: Math.round(performance.now() - started) }, 'content loaded');
+  return contentReport;
+}
+
+/** The app over the loaded repository: the operation registry, the terminology services, the capability statements. */
+function serverApp(
+  config: Config,
+  opened: { readonly repository: Repository; readonly validator: Validator },
+  follower: ChangeFollower | undefined,
+  publicBaseUrl: string,
+  logger: Logger,
+): ReturnType<typeof createApp> {
+  const { repository, validator } = opened;
   const registry = createOperationRegistry();
   const terminology = { resources: storeTerminologyResources(repository.index) };
   // Index the R4 core terminology now, off the first request's path; then, when the process runs with
@@ -138,7 +173,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     coreTerminology().warmUp();
     (globalThis as { gc?: () => void }).gc?.();
   });
-  const app = createApp({
+  return createApp({
     repository,
     registry,
     logger,
@@ -155,20 +190,39 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         codeSystems: () => repository.index.all('CodeSystem').map((e) => e.resource as CodeSystem),
       }),
   });
-  handler = app;
+}
+
+/**
+ * Opens the store, loads the content, and listens.
+ * @param config - settings (see `loadConfig`); `port: 0` picks a free port.
+ */
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // The store first: a data folder held by another server stops the start before anything listens; an
+  // unreachable PostgreSQL is retried with backoff.
+  const pgStore = config.databaseUrl === undefined ? undefined : await openPgWithRetry(config.databaseUrl, logger);
+  const store: ResourceStore = pgStore ?? openSqliteStore({ dataDir: config.dataDir });
+  // Then listen (so port 0 is resolved and the default public base URL is known), answer once ready.
+  const listener = await listenEarly(config, store);
+  const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${listener.port}/fhir`;
+
+  // With replicas: the change log position read before the index is built, so nothing committed meanwhile is missed.
+  const fromSeq = pgStore ? await pgStore.lastSeq() : 0;
+  const opened = await openServerRepository(store, pgStore !== undefined, publicBaseUrl);
+  const { repository } = opened;
+  const follower: ChangeFollower | undefined = pgStore ? followChanges({ store: pgStore, repository, fromSeq, logger }) : undefined;
+  const contentReport = await loadContent(config, repository, pgStore && follower ? { store: pgStore, follower } : undefined, logger);
+  listener.serve(serverApp(config, opened, follower, publicBaseUrl, logger));
   let closing: Promise<void> | undefined;
   return {
-    server,
-    url,
+    server: listener.server,
+    url: listener.url,
     publicBaseUrl,
     repository,
     contentReport,
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        stopping = true;
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      })
+      closing ??= listener
+        .close()
         .then(() => follower?.stop())
         .then(() => store.close());
       return closing;

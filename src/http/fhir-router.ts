@@ -6,45 +6,33 @@
  *
  * @see https://hl7.org/fhir/R4/http.html
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
-import { badRequest, fhirError, notFound, shown } from '../fhir/errors.ts';
-import { bodyToParameters, queryToParameters } from '../operations/parameters.ts';
-import type { OperationLevel, OperationRegistry } from '../operations/registry.ts';
+import { badRequest, notFound, shown } from '../fhir/errors.ts';
+import type { OperationRegistry } from '../operations/registry.ts';
 import type { OperationServices } from '../operations/types.ts';
-import type { QueryPairs } from '../rest/bundles.ts';
-import { pairsToParams, type InteractionRequest, type RestContext } from '../rest/context.ts';
-import {
-  createInteraction,
-  deleteInteraction,
-  historyInteraction,
-  metadataInteraction,
-  readInteraction,
-  searchInteraction,
-  systemSearchInteraction,
-  updateInteraction,
-  vreadInteraction,
-} from '../rest/interactions.ts';
-import { interactionRows, type InteractionLevel, type InteractionPath, type InteractionRoute } from '../rest/interaction-table.ts';
+import { pairsToParams, type RestContext } from '../rest/context.ts';
+import { metadataInteraction } from '../rest/interactions.ts';
 import type { RestResponse } from '../rest/response.ts';
-import { bundleInteraction } from '../rest/bundle-interaction.ts';
 import { ID_PATTERN, isSupportedType } from '../fhir/resource-types.ts';
-import { readBody, type DecodedBody } from './body.ts';
+import { readBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
-import { answerKey, CACHED_OPERATIONS, type AnswerCache } from './answer-cache.ts';
+import type { AnswerCache } from './answer-cache.ts';
+import { methodNotAllowed, type BodySource, type Decoded } from './fhir-request.ts';
 import { COMMON_HEADER_RECORD } from './headers.ts';
+import { createInteractionRoute, type InteractionCall, type InteractionRunner } from './interaction-route.ts';
 import { negotiate, prefersHtml } from './negotiate.ts';
+import { createOperationRoute, type OperationRoute } from './operation-route.ts';
 import { PAGE_CSP, renderPage, type FhirCall, type Page } from '../web/render.ts';
 import { parseQueryString } from './query-string.ts';
+import { writeAccessCheck } from './write-access.ts';
+
+export { OPERATION_TIME_LIMIT_MS } from './operation-route.ts';
 
 /** Bodies from this many characters on are encoded to bytes before writing (measured: faster from ~128 KB). */
 const LARGE_BODY_CHARS = 128 * 1024;
-
-/** Time an operation may run before long loops stop with `too-costly`. */
-export const OPERATION_TIME_LIMIT_MS = 10_000;
 
 /** What the router needs. */
 export interface FhirRouterDeps<S extends OperationServices> {
@@ -59,39 +47,6 @@ export interface FhirRouterDeps<S extends OperationServices> {
   readonly logger: Logger;
   /** Serialised `$lookup`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
   readonly answers?: AnswerCache;
-}
-
-/** Where a request's body comes from: the HTTP stream, or a batch entry. */
-type BodySource = (allowForm: boolean) => Promise<DecodedBody>;
-
-/** A request decoded from HTTP. */
-interface Decoded {
-  readonly method: string;
-  readonly segments: readonly string[];
-  readonly pairs: QueryPairs;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-}
-
-/** What an interaction handler receives: the request's base parts, the path's id and version id, its body. */
-interface InteractionCall {
-  readonly base: InteractionRequest & { readonly resourceType: string };
-  readonly id: string;
-  readonly versionId: string;
-  readonly body: BodySource;
-  /** True for an entry of a batch or transaction. */
-  readonly nested: boolean;
-}
-
-/** The handler of one row of the interaction table. */
-type InteractionHandler = (call: InteractionCall) => Promise<RestResponse> | RestResponse;
-
-/** The order of methods in an `Allow` header. */
-const METHOD_ORDER = ['GET', 'POST', 'PUT', 'DELETE'] as const;
-
-/** A POST search's parameters: the query's, then the form body's. */
-async function withForm(body: BodySource, pairs: QueryPairs): Promise<QueryPairs> {
-  const b = await body(true);
-  return b.kind === 'form' ? [...pairs, ...b.pairs] : pairs;
 }
 
 function decodePath(rawPath: string): string[] {
@@ -121,14 +76,42 @@ function checkId(id: string): void {
   if (!ID_PATTERN.test(id)) throw badRequest(`${shown(id)} is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`);
 }
 
-function methodNotAllowed(allow: string): Error {
-  return fhirError(405, 'not-supported', `Method not allowed here; allowed: ${allow}`, { headers: { Allow: allow } });
+/** Where the router sends a decoded request: the metadata, an operation, or a REST interaction. */
+interface Routes {
+  readonly metadata: (mode: string | undefined) => Resource;
+  readonly operation: OperationRoute;
+  readonly interaction: InteractionRunner;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** Routes a decoded request by its path: metadata, `$operation` at each level, or the interaction table's rows. */
+function route(routes: Routes, body: BodySource, d: Decoded, nested: boolean): Promise<RestResponse> | RestResponse {
+  const { operation, interaction } = routes;
+  const { method, segments, pairs, headers } = d;
+  const params = pairsToParams(pairs);
+  const [first, second, third, fourth] = segments;
+  const call = (resourceType: string, id = '', versionId = ''): InteractionCall => ({ base: { resourceType, pairs, params, headers }, id, versionId, body, nested });
+
+  if (segments.length === 0) return interaction('system', '', call(''), method);
+  if (first === 'metadata' && segments.length === 1) {
+    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
+    const mode = typeof params.mode === 'string' ? params.mode : undefined;
+    return metadataInteraction(routes.metadata(mode), { params });
+  }
+  if (first.startsWith('$') && segments.length === 1) return operation(body, d, 'system', first.slice(1));
+  if ((first === '_history' || first === '_search') && segments.length === 1) return interaction('system', first, call(''), method);
+  if (!isSupportedType(first)) throw notFound(`Resource type ${shown(first)} is not served here`);
+  const resourceType = first;
+
+  if (segments.length === 1) return interaction('type', '', call(resourceType), method);
+  if (second.startsWith('$') && segments.length === 2) return operation(body, d, 'type', second.slice(1), resourceType);
+  if ((second === '_search' || second === '_history') && segments.length === 2) return interaction('type', second, call(resourceType), method);
+  checkId(second);
+  const id = second;
+  if (segments.length === 2) return interaction('instance', '', call(resourceType, id), method);
+  if (third.startsWith('$') && segments.length === 3) return operation(body, d, 'instance', third.slice(1), resourceType, id);
+  if (third === '_history' && segments.length === 3) return interaction('instance', '_history', call(resourceType, id), method);
+  if (third === '_history' && segments.length === 4) return interaction('instance', '_history/{vid}', call(resourceType, id, fourth), method);
+  throw notFound('No FHIR interaction at this path');
 }
 
 /**
@@ -136,32 +119,13 @@ function safeEqual(a: string, b: string): boolean {
  * @see https://hl7.org/fhir/R4/http.html
  */
 export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDeps<S>) {
-  const { rest, registry, answers } = deps;
-  // The registry never changes: each (level, type, code) is looked up once.
-  const declarations = new Map<string, ReturnType<typeof registry.find> | null>();
-  function findDeclaration(code: string, level: OperationLevel, resourceType: string | undefined): ReturnType<typeof registry.find> {
-    const key = `${level}|${resourceType ?? ''}|${code}`;
-    let found = declarations.get(key);
-    if (found === undefined) {
-      found = registry.find(code, level, resourceType) ?? null;
-      // Unknown codes come from clients: remember only declared ones, so the map stays bounded.
-      if (found !== null) declarations.set(key, found);
-    }
-    return found ?? undefined;
-  }
-
-  function requireWrite(headers: Decoded['headers']): void {
-    if (deps.writeToken === undefined) {
-      throw fhirError(405, 'not-supported', 'This server is read-only: no WRITE_TOKEN is configured', { headers: { Allow: 'GET, HEAD' } });
-    }
-    const auth = headers.authorization;
-    const match = auth === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (!match || !safeEqual(match[1], deps.writeToken)) {
-      throw fhirError(401, 'login', auth === undefined ? 'Writes need a bearer token' : 'The bearer token is not valid', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="fhir"' },
-      });
-    }
-  }
+  const requireWrite = writeAccessCheck(deps.writeToken);
+  const dispatch = async (body: BodySource, d: Decoded, nested = false): Promise<RestResponse> => route(routes, body, d, nested);
+  const routes: Routes = {
+    metadata: deps.metadata,
+    operation: createOperationRoute(deps),
+    interaction: createInteractionRoute({ rest: deps.rest, requireWrite, dispatch }),
+  };
 
   const heavyGate = new HeavyGate();
 
@@ -171,123 +135,6 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       if (bytes > HEAVY_BODY_BYTES && held.release === undefined) held.release = await heavyGate.acquire();
     };
     return (allowForm) => readBody(req, { limit: deps.maxBodyBytes, allowForm, admit });
-  }
-
-  function jsonBody(decoded: DecodedBody): unknown {
-    return decoded.kind === 'json' ? decoded.value : undefined;
-  }
-
-  async function operation(body: BodySource, d: Decoded, level: OperationLevel, code: string, resourceType?: string, id?: string): Promise<RestResponse> {
-    const declaration = findDeclaration(code, level, resourceType);
-    if (!declaration) {
-      const where = level === 'system' ? 'at system level' : level === 'type' ? `on ${resourceType}` : `on a ${resourceType} instance`;
-      throw notFound(`Operation ${shown(`$${code}`)} is not supported ${where}`);
-    }
-    let parameters;
-    let cacheKey: string | undefined;
-    const generation = answers?.generation ?? 0;
-    if (d.method === 'GET' || d.method === 'HEAD') {
-      if (declaration.definition.affectsState) throw methodNotAllowed('POST');
-      if (answers && id === undefined && CACHED_OPERATIONS.has(code)) {
-        cacheKey = answerKey({ level, resourceType, code, pairs: d.pairs, headers: d.headers });
-        const hit = answers.get(cacheKey);
-        if (hit !== undefined) return { status: 200, body: hit };
-      }
-      parameters = queryToParameters(declaration.definition, d.pairs);
-    } else if (d.method === 'POST') {
-      parameters = bodyToParameters(declaration.definition, jsonBody(await body(false)), d.pairs);
-    } else {
-      throw methodNotAllowed(declaration.definition.affectsState ? 'POST' : 'GET, POST');
-    }
-    const result = await declaration.handler(
-      {
-        resourceType: resourceType as never,
-        id,
-        parameters,
-        headers: d.headers,
-      },
-      deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
-    );
-    if (answers && cacheKey !== undefined && result !== undefined) {
-      const bytes = Buffer.from(JSON.stringify(result));
-      answers.set(cacheKey, bytes, generation);
-      return { status: 200, body: bytes };
-    }
-    return { status: 200, body: result };
-  }
-
-  /** The REST interaction handlers, one for each row of the interaction table. */
-  const interactions: Record<InteractionRoute, InteractionHandler> = {
-    read: ({ base, id }) => readInteraction(rest, { ...base, id }),
-    vread: ({ base, id, versionId }) => {
-      if (!/^\d{1,15}$/.test(versionId)) throw badRequest(`${shown(versionId)} is not a valid version id`);
-      return vreadInteraction(rest, { ...base, id, versionId });
-    },
-    'search-type': ({ base }) => searchInteraction(rest, base),
-    'search-type-post': async ({ base, body }) => {
-      const all = await withForm(body, base.pairs);
-      return searchInteraction(rest, { ...base, pairs: all, params: pairsToParams(all) });
-    },
-    'history-instance': ({ base, id }) => historyInteraction(rest, { resourceType: base.resourceType, id, pairs: base.pairs, params: base.params }),
-    'history-type': ({ base }) => historyInteraction(rest, { resourceType: base.resourceType, pairs: base.pairs, params: base.params }),
-    create: async ({ base, body }) => createInteraction(rest, { ...base, body: jsonBody(await body(false)) }),
-    update: async ({ base, id, body }) => updateInteraction(rest, { ...base, id, body: jsonBody(await body(false)) }),
-    delete: ({ base, id }) => deleteInteraction(rest, { ...base, id }),
-    batch: async ({ base, body, nested }) => {
-      if (nested) throw methodNotAllowed('GET, POST');
-      const bundle = jsonBody(await body(false));
-      return bundleInteraction(rest, bundle, {
-        requireWrite: () => requireWrite(base.headers),
-        prefer: base.headers.prefer,
-        dispatch: (entry) => dispatch(entry.body, { ...entry, headers: { ...base.headers, ...entry.headers } }, true),
-      });
-    },
-    'search-system': ({ base }) => systemSearchInteraction(rest, { pairs: base.pairs, params: base.params, headers: base.headers }),
-    'search-system-post': async ({ base, body }) => {
-      const all = await withForm(body, base.pairs);
-      return systemSearchInteraction(rest, { pairs: all, params: pairsToParams(all), headers: base.headers });
-    },
-    'history-system': ({ base }) => historyInteraction(rest, { pairs: base.pairs, params: base.params }),
-  };
-
-  /** Runs the table's interaction at this level and path for the method: 404 when none is there, 405 for another method. */
-  function interaction(level: InteractionLevel, path: InteractionPath, call: InteractionCall, method: string): Promise<RestResponse> | RestResponse {
-    const rows = interactionRows(level, path);
-    if (rows.length === 0) throw notFound('No FHIR interaction at this path');
-    const wanted = method === 'HEAD' ? 'GET' : method;
-    const row = rows.find((r) => r.method === wanted);
-    if (row === undefined) throw methodNotAllowed(METHOD_ORDER.filter((m) => rows.some((r) => r.method === m)).join(', '));
-    if (row.write) requireWrite(call.base.headers);
-    return interactions[row.route](call);
-  }
-
-  async function dispatch(body: BodySource, d: Decoded, nested = false): Promise<RestResponse> {
-    const { method, segments, pairs, headers } = d;
-    const params = pairsToParams(pairs);
-    const [first, second, third, fourth] = segments;
-    const call = (resourceType: string, id = '', versionId = ''): InteractionCall => ({ base: { resourceType, pairs, params, headers }, id, versionId, body, nested });
-
-    if (segments.length === 0) return interaction('system', '', call(''), method);
-    if (first === 'metadata' && segments.length === 1) {
-      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET');
-      const mode = typeof params.mode === 'string' ? params.mode : undefined;
-      return metadataInteraction(deps.metadata(mode), { params });
-    }
-    if (first.startsWith('$') && segments.length === 1) return operation(body, d, 'system', first.slice(1));
-    if ((first === '_history' || first === '_search') && segments.length === 1) return interaction('system', first, call(''), method);
-    if (!isSupportedType(first)) throw notFound(`Resource type ${shown(first)} is not served here`);
-    const resourceType = first;
-
-    if (segments.length === 1) return interaction('type', '', call(resourceType), method);
-    if (second.startsWith('$') && segments.length === 2) return operation(body, d, 'type', second.slice(1), resourceType);
-    if ((second === '_search' || second === '_history') && segments.length === 2) return interaction('type', second, call(resourceType), method);
-    checkId(second);
-    const id = second;
-    if (segments.length === 2) return interaction('instance', '', call(resourceType, id), method);
-    if (third.startsWith('$') && segments.length === 3) return operation(body, d, 'instance', third.slice(1), resourceType, id);
-    if (third === '_history' && segments.length === 3) return interaction('instance', '_history', call(resourceType, id), method);
-    if (third === '_history' && segments.length === 4) return interaction('instance', '_history/{vid}', call(resourceType, id, fourth), method);
-    throw notFound('No FHIR interaction at this path');
   }
 
   /** The browser view's data source: this router's own dispatch, in-process, answering FHIR JSON. */

@@ -15,9 +15,6 @@ const FUNCTION_LIMIT = 80;
 
 /** Over the limit when the check was added (2026-12-07): `file` or `file#function` → lines then. */
 const CEILINGS: Readonly<Record<string, number>> = {
-  'src/app.ts#createApp': 110,
-  'src/http/fhir-router.ts#createFhirRouter': 201,
-  'src/server.ts#startServer': 111,
   'src/terminology/codesystem-index.ts#constructor': 141,
 };
 
