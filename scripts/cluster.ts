@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './bench/run.ts';
+import { freePort, waitFor } from './bench/run.ts';
 import { startTestPostgres, type TestPostgres } from '../test/store/pg-server.ts';
 import { nginxConfig } from './cluster/nginx-config.ts';
 
@@ -61,22 +61,6 @@ export interface ClusterOptions {
 export function findNginx(): string | undefined {
   for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (existsSync(candidate)) return candidate;
   return undefined;
-}
-
-async function waitFor(url: string, ms: number, isDead: () => boolean): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (isDead()) throw new Error(`process for ${url} exited before it was ready`);
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer 200 within ${ms} ms`);
 }
 
 function exitOf(child: ChildProcess): Promise<void> {

@@ -9,10 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config.ts';
-import { startServer } from '../src/server.ts';
-import { parseArgs, runConformance } from './tx/run.ts';
+import { parseArgs, runConformance, startTxServer } from './tx/run.ts';
 import type { TestResult } from './tx/run.ts';
 import { runSubsumesChecks } from './tx/subsumes-checks.ts';
 
@@ -24,10 +21,7 @@ async function main(): Promise<void> {
   const rest = argv.filter((a) => a !== '--check-floor');
   const parsed = parseArgs(rest.includes('--out') ? rest : [...rest, '--out', 'tmp/tx-results']);
   // The server under test: --base-url, or this project's server on a free port with an empty in-memory store.
-  const server =
-    parsed.baseUrl === undefined
-      ? await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', CONTENT_DIR: '', LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) })
-      : undefined;
+  const server = parsed.baseUrl === undefined ? await startTxServer() : undefined;
   const baseUrl = parsed.baseUrl ?? (server?.url as string);
   const runs: { client: string; passed: number; results: readonly TestResult[] }[] = [];
   let subsumes;

@@ -58,19 +58,21 @@ export function spawnPinned(args: readonly string[], env: NodeJS.ProcessEnv = {}
   return spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-/** Waits until `url` answers 2xx. */
-export async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until `url` answers 2xx; fails at once when `isDead` says the process that should answer has exited. */
+export async function waitFor(url: string, timeoutMs = 60_000, isDead: () => boolean = () => false): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    if (isDead()) throw new Error(`process for ${url} exited before it was ready`);
     try {
       const res = await fetch(url);
+      await res.arrayBuffer();
       if (res.ok) return;
     } catch {
-      // not up yet
+      // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not come up`);
+  throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms`);
 }
 
 /** Starts a floor server (`raw` or `express`) answering `bytes` bytes; returns its base URL and a stopper. */

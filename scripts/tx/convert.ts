@@ -7,6 +7,7 @@
  * @see https://hl7.org/fhir/R4/versions.html#extensions
  * @see https://github.com/HL7/fhir-tx-ecosystem-ig (input/pagecontent/r4.md)
  */
+import { RELATIONSHIP_TO_EQUIVALENCE } from '../../src/terminology/translate.ts';
 import { clone, isObject } from './json.ts';
 import type { Json, JsonObject } from './json.ts';
 
@@ -14,14 +15,6 @@ const R5 = 'http://hl7.org/fhir/5.0/StructureDefinition/';
 const EXT_EXPANSION_PROPERTY = `${R5}extension-ValueSet.expansion.property`;
 const EXT_CONTAINS_PROPERTY = `${R5}extension-ValueSet.expansion.contains.property`;
 const R4_FILTER_OPS = new Set(['=', 'is-a', 'descendent-of', 'is-not-a', 'regex', 'in', 'not-in', 'generalizes', 'exists']);
-
-const RELATIONSHIP_TO_EQUIVALENCE: Readonly<Record<string, string>> = {
-  'related-to': 'relatedto',
-  equivalent: 'equivalent',
-  'source-is-narrower-than-target': 'wider',
-  'source-is-broader-than-target': 'narrower',
-  'not-related-to': 'disjoint',
-};
 
 function addExtension(o: JsonObject, ext: JsonObject): void {
   const list = Array.isArray(o.extension) ? o.extension : [];

@@ -17,9 +17,8 @@ import { responseToR5, toR4 } from './convert.ts';
 import { isObject } from './json.ts';
 import type { Json, JsonObject } from './json.ts';
 import { judge } from './judge.ts';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { startTestServer } from '../../test/helpers/server.ts';
 import { TX_CLIENTS, transportFor } from './transport.ts';
 import type { Transport, TxClient } from './transport.ts';
 
@@ -281,6 +280,14 @@ export function parseArgs(argv: readonly string[]): RunOptions {
 }
 
 /**
+ * The server the suite runs against when no base URL is given: this project's, in-process on a free port,
+ * with an empty in-memory store, no content and no write token (started as the HTTP tests start theirs).
+ */
+export function startTxServer(): Promise<RunningServer> {
+  return startTestServer({ content: false, dataDir: ':memory:', env: { WRITE_TOKEN: '' } });
+}
+
+/**
  * Runs the suite with one HTTP client against `options.baseUrl`, or against this project's server started
  * in-process on a free port with an empty in-memory store; prints one line per failure and ends with
  * `N passed, N failed`.
@@ -291,8 +298,7 @@ export async function runConformance(options: RunOptions, client: TxClient = 'no
   let server: RunningServer | undefined;
   let baseUrl = options.baseUrl;
   if (baseUrl === undefined) {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', CONTENT_DIR: '', LOG_LEVEL: 'silent' });
-    server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    server = await startTxServer();
     baseUrl = server.url;
   }
   try {

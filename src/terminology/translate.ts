@@ -10,8 +10,8 @@ import type { ConceptMap, ConceptMapGroup, Parameters, ParametersParameter } fro
 import type { TxContext } from './context.ts';
 import { vurl } from './valueset-definition.ts';
 
-/** R5 relationship → R4 equivalence. */
-const RELATIONSHIP_TO_EQUIVALENCE: Readonly<Record<string, string>> = {
+/** R5 relationship → R4 equivalence (also used by the HL7 test runner to turn R5 test input into R4). */
+export const RELATIONSHIP_TO_EQUIVALENCE: Readonly<Record<string, string>> = {
   'related-to': 'relatedto',
   equivalent: 'equivalent',
   'source-is-narrower-than-target': 'wider',

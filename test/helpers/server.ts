@@ -22,7 +22,7 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Load fhir-resources/ (default true). */
   readonly content?: boolean;
-  /** Keep data on disk in this folder (default: a fresh temp folder, removed at close). */
+  /** Keep data on disk in this folder, or `':memory:'` for an in-memory store (default: a fresh temp folder, removed at close). */
   readonly dataDir?: string;
   /** Store: embedded SQLite (default) or a fresh database on a throw-away PostgreSQL (`DATABASE_URL`). */
   readonly store?: TestStore;
