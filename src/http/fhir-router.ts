@@ -57,7 +57,7 @@ export interface FhirRouterDeps<S extends OperationServices> {
   readonly writeToken: string | undefined;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
-  /** Serialised `$lookup`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
+  /** Serialised `$lookup`/`$validate-code`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
   readonly answers?: AnswerCache;
 }
 
