@@ -209,9 +209,10 @@ export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDe
       deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
     );
     if (answers && cacheKey !== undefined && result !== undefined) {
-      const bytes = Buffer.from(JSON.stringify(result));
-      answers.set(cacheKey, bytes, generation);
-      return { status: 200, body: bytes };
+      const text = JSON.stringify(result);
+      const body = text.length >= LARGE_BODY_CHARS ? Buffer.from(text, 'utf8') : text;
+      answers.set(cacheKey, body, generation);
+      return { status: 200, body };
     }
     return { status: 200, body: result };
   }
