@@ -37,7 +37,7 @@ export interface AppDeps {
   readonly rateLimitPerSecond?: number;
   /** Whether the server is ready (for /readyz; /healthz only says the process answers). */
   readonly ready?: () => boolean;
-  /** Bytes of serialised `$lookup`/`$expand` answers kept (default 32 MB; 0: no cache). */
+  /** Bytes of serialised `$lookup`/`$validate-code`/`$expand` answers kept (default 32 MB; 0: no cache). */
   readonly answerCacheBytes?: number;
 }
 

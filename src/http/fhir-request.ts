@@ -28,3 +28,6 @@ export function jsonBody(decoded: DecodedBody): unknown {
 export function methodNotAllowed(allow: string): Error {
   return fhirError(405, 'not-supported', `Method not allowed here; allowed: ${allow}`, { headers: { Allow: allow } });
 }
+
+/** Bodies from this many characters on are encoded to bytes before writing (measured: faster from ~128 KB). */
+export const LARGE_BODY_CHARS = 128 * 1024;

@@ -20,7 +20,7 @@ import { readBody } from './body.ts';
 import { HEAVY_BODY_BYTES, HeavyGate } from './heavy-gate.ts';
 import { toFhirError, writeError } from './errors.ts';
 import type { AnswerCache } from './answer-cache.ts';
-import { methodNotAllowed, type BodySource, type Decoded } from './fhir-request.ts';
+import { LARGE_BODY_CHARS, methodNotAllowed, type BodySource, type Decoded } from './fhir-request.ts';
 import { COMMON_HEADER_RECORD } from './headers.ts';
 import { createInteractionRoute, type InteractionCall, type InteractionRunner } from './interaction-route.ts';
 import { negotiate, prefersHtml } from './negotiate.ts';
@@ -31,8 +31,6 @@ import { writeAccessCheck } from './write-access.ts';
 
 export { OPERATION_TIME_LIMIT_MS } from './operation-route.ts';
 
-/** Bodies from this many characters on are encoded to bytes before writing (measured: faster from ~128 KB). */
-const LARGE_BODY_CHARS = 128 * 1024;
 
 /** What the router needs. */
 export interface FhirRouterDeps<S extends OperationServices> {
@@ -45,7 +43,7 @@ export interface FhirRouterDeps<S extends OperationServices> {
   readonly writeToken: string | undefined;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
-  /** Serialised `$lookup`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
+  /** Serialised `$lookup`/`$validate-code`/`$expand` answers (src/http/answer-cache.ts); none: every call computed. */
   readonly answers?: AnswerCache;
 }
 

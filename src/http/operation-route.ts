@@ -11,7 +11,7 @@ import type { OperationLevel, OperationRegistry } from '../operations/registry.t
 import type { OperationServices } from '../operations/types.ts';
 import type { RestResponse } from '../rest/response.ts';
 import { answerKey, CACHED_OPERATIONS, type AnswerCache } from './answer-cache.ts';
-import { jsonBody, methodNotAllowed, type BodySource, type Decoded } from './fhir-request.ts';
+import { jsonBody, LARGE_BODY_CHARS, methodNotAllowed, type BodySource, type Decoded } from './fhir-request.ts';
 
 /** Time an operation may run before long loops stop with `too-costly`. */
 export const OPERATION_TIME_LIMIT_MS = 10_000;
@@ -79,9 +79,10 @@ export function createOperationRoute<S extends OperationServices>(deps: Operatio
       deps.services(Date.now() + OPERATION_TIME_LIMIT_MS),
     );
     if (answers && cacheKey !== undefined && result !== undefined) {
-      const bytes = Buffer.from(JSON.stringify(result));
-      answers.set(cacheKey, bytes, generation);
-      return { status: 200, body: bytes };
+      const text = JSON.stringify(result);
+      const body = text.length >= LARGE_BODY_CHARS ? Buffer.from(text, 'utf8') : text;
+      answers.set(cacheKey, body, generation);
+      return { status: 200, body };
     }
     return { status: 200, body: result };
   };

@@ -1,5 +1,5 @@
 /**
- * Cached `$lookup` / `$expand` answers (src/http/answer-cache.ts): a repeated call gets the same answer, and a
+ * Cached `$lookup` / `$validate-code` / `$expand` answers (src/http/answer-cache.ts): a repeated call gets the same answer, and a
  * changed, new or deleted CodeSystem or ValueSet is seen by the very next call — a stale answer is never
  * served. The LRU's bound is checked on the module itself.
  *
@@ -88,6 +88,25 @@ describe('cached terminology answers over HTTP', () => {
     await api.put(`/CodeSystem/${csId}`, codeSystem(csId, system, [['a', 'Alpha'], ['b', 'Beta'], ['c', 'Gamma']]));
     expect((await expansion(vsUrl)).sort()).toEqual(['a:Alpha', 'b:Beta', 'c:Gamma']);
     expect(await expansion(vsUrl, '&filter=gam')).toEqual(['c:Gamma']);
+  });
+
+  it('$validate-code answers again from the same inputs, and sees a changed ValueSet at the next call', async () => {
+    const csId = unique('cs');
+    const system = `http://example.org/cache-test/${csId}`;
+    const vsId = unique('vs');
+    const vsUrl = `http://example.org/cache-test/vs/${vsId}`;
+    await api.put(`/CodeSystem/${csId}`, codeSystem(csId, system, [['a', 'Alpha'], ['b', 'Beta']]));
+    await api.put(`/ValueSet/${vsId}`, valueSet(vsId, vsUrl, system, ['a']));
+    const path = `/ValueSet/$validate-code?url=${encodeURIComponent(vsUrl)}&system=${encodeURIComponent(system)}&code=b`;
+    const result = async (): Promise<boolean | undefined> => {
+      const res = await api.get(path);
+      expect(res.status, res.text).toBe(200);
+      return res.json<Parameters>().parameter?.find((p) => p.name === 'result')?.valueBoolean;
+    };
+    expect(await result()).toBe(false);
+    expect(await result()).toBe(false);
+    await api.put(`/ValueSet/${vsId}`, valueSet(vsId, vsUrl, system, ['a', 'b']));
+    expect(await result()).toBe(true);
   });
 
   it('a cached answer is still pretty-printed on request, and HEAD has no body', async () => {
