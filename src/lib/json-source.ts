@@ -52,3 +52,51 @@ export function stringifyReusing(object: Readonly<Record<string, unknown>>): str
   }
   return `{${json}}`;
 }
+
+/** The index of the quote closing the string whose text starts at `from` (not preceded by an odd run of backslashes); -1 when none. */
+function closingQuote(text: string, from: number): number {
+  let end = text.indexOf('"', from);
+  while (end >= 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
+/**
+ * `JSON.parse(text)`, remembering (see {@link rememberJsonText}) the text of each top-level member whose
+ * object or array value is at least `minChars` long — for JSON from a trusted source such as the content
+ * folder, which is not scanned for repeated keys (a repeated key inside a member is kept in its text, which
+ * parses, last key winning like `JSON.parse`, to the same value).
+ * @throws SyntaxError as `JSON.parse` does
+ * @see https://www.rfc-editor.org/rfc/rfc8259
+ */
+export function parseJsonRemembering(text: string, minChars: number): unknown {
+  const value: unknown = JSON.parse(text);
+  if (text.length < minChars || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const object = value as Record<string, unknown>;
+  let depth = 0;
+  let key = '';
+  let start = -1;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const end = closingQuote(text, i + 1);
+      if (depth === 1 && expectKey) key = JSON.parse(text.slice(i, end + 1)) as string;
+      expectKey = false;
+      i = end;
+    } else if (c === 123 || c === 91) {
+      if (depth === 1) start = i;
+      depth++;
+      expectKey = depth === 1;
+    } else if (c === 125 || c === 93) {
+      depth--;
+      const member = object[key];
+      if (depth === 1 && i + 1 - start >= minChars && typeof member === 'object' && member !== null) rememberJsonText(member, text.slice(start, i + 1));
+    } else if (c === 44 && depth === 1) expectKey = true;
+  }
+  return value;
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { isFhirError } from '../fhir/errors.ts';
+import { parseJsonRemembering } from '../lib/json-source.ts';
 import type { Repository } from './repository.ts';
 
 /** Outcome of a load. */
@@ -19,6 +20,9 @@ export interface LoadReport {
   readonly unchanged: number;
   readonly failed: readonly { readonly file: string; readonly message: string }[];
 }
+
+/** A member value whose text is at least this long is stored as read (see lib/json-source.ts). */
+const REMEMBER_TEXT_CHARS = 256 * 1024;
 
 function sameContent(a: Resource, b: Resource): boolean {
   const strip = (r: Resource): string => JSON.stringify({ ...r, meta: { ...r.meta, versionId: undefined, lastUpdated: undefined } });
@@ -45,7 +49,8 @@ export async function loadContentFolder(repository: Repository, dir: string, log
       continue;
     }
     try {
-      const resource = JSON.parse(text) as Resource & { id?: string };
+      // A large member (a code system's concept tree) is stored as read, not serialised again.
+      const resource = parseJsonRemembering(text, REMEMBER_TEXT_CHARS) as Resource & { id?: string };
       if (typeof resource.id !== 'string') throw new Error('the resource has no id');
       const current = repository.index.get(resource.resourceType, resource.id);
       if (current && sameContent(current.resource, resource)) {
