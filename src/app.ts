@@ -154,7 +154,6 @@ function addSiteRoutes(app: express.Express, deps: AppDeps): void {
 
 /**
  * Creates the express application.
- * @see https://hl7.org/fhir/R4/http.html
  */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();

@@ -67,7 +67,6 @@ function resourceEntry(type: string, inputs: CapabilityInputs): CapabilityStatem
 
 /**
  * Builds the CapabilityStatement.
- * @see https://hl7.org/fhir/R4/capabilitystatement.html
  */
 export function buildCapabilityStatement(inputs: CapabilityInputs): CapabilityStatement {
   const date = STARTED_AT.slice(0, 10);

@@ -19,7 +19,6 @@ export interface TerminologyCapabilitiesInputs {
 
 /**
  * Builds the TerminologyCapabilities.
- * @see https://hl7.org/fhir/R4/terminologycapabilities.html
  */
 export function buildTerminologyCapabilities(inputs: TerminologyCapabilitiesInputs): TerminologyCapabilities {
   const byUrl = new Map<string, Set<string>>();

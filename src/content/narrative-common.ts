@@ -36,8 +36,6 @@ export interface CanonicalMetadata {
 
 /**
  * Title, identity line, description and copyright of a canonical resource.
- *
- * @see https://hl7.org/fhir/R4/resource.html#canonical
  */
 export function metadataHeader(resource: CanonicalMetadata): Xhtml {
   const heading = resource.title ?? resource.name ?? resource.resourceType;
@@ -94,8 +92,6 @@ export function codeableConcept(value: CodeableConcept | undefined): Xhtml | und
 
 /**
  * Several CodeableConcepts, separated by `; `.
- *
- * @see https://hl7.org/fhir/R4/datatypes.html#CodeableConcept
  */
 export function codeableConcepts(values: readonly CodeableConcept[] | undefined): Xhtml | undefined {
   if (values === undefined || values.length === 0) {

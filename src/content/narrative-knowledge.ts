@@ -39,8 +39,6 @@ function participants(values: readonly Participant[] | undefined): Xhtml | undef
 
 /**
  * The narrative body of an ActivityDefinition.
- *
- * @see https://hl7.org/fhir/R4/activitydefinition.html
  */
 export function activityDefinitionNarrative(ad: ActivityDefinition): Xhtml {
   const dynamicValues = ad.dynamicValue ?? [];
@@ -69,8 +67,6 @@ export function activityDefinitionNarrative(ad: ActivityDefinition): Xhtml {
 
 /**
  * The narrative body of a PlanDefinition.
- *
- * @see https://hl7.org/fhir/R4/plandefinition.html
  */
 export function planDefinitionNarrative(pd: PlanDefinition): Xhtml {
   const goals = pd.goal ?? [];

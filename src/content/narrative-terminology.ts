@@ -18,8 +18,6 @@ import { dataTable, el, factTable, fragment } from './xhtml.ts';
 
 /**
  * The narrative body of a CodeSystem.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function codeSystemNarrative(cs: CodeSystem): Xhtml {
   const rows: (readonly [number, CodeSystemConcept])[] = [];

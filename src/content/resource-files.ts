@@ -7,10 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 
-/** The content folder, relative to the project root. @see https://hl7.org/fhir/R4/json.html */
+/** The content folder, relative to the project root. */
 export const CONTENT_DIR = resolve(import.meta.dirname, '../../fhir-resources');
 
-/** One content file: its path, its raw text and the parsed resource. @see https://hl7.org/fhir/R4/json.html */
+/** One content file: its path, its raw text and the parsed resource. */
 export interface ContentFile {
   readonly path: string;
   readonly fileName: string;
@@ -20,8 +20,6 @@ export interface ContentFile {
 
 /**
  * Reads every `*.json` file of a content folder, sorted by file name (deterministic order).
- *
- * @see https://hl7.org/fhir/R4/json.html
  */
 export function readContentFiles(options: { readonly dir?: string } = {}): ContentFile[] {
   const dir = options.dir ?? CONTENT_DIR;

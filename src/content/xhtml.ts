@@ -11,20 +11,16 @@ export const XHTML_NAMESPACE = 'http://www.w3.org/1999/xhtml';
 
 /**
  * The subset of the FHIR narrative elements (rule txt-1) this builder emits.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#Narrative
  */
 export const NARRATIVE_ELEMENTS = [
   'div', 'p', 'b', 'i', 'code', 'br', 'h2', 'h3', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
 ] as const;
 
-/** An element name the builder may emit. @see https://hl7.org/fhir/R4/narrative.html#Narrative */
+/** An element name the builder may emit. */
 export type NarrativeElement = (typeof NARRATIVE_ELEMENTS)[number];
 
 /**
  * A fragment of already-escaped XHTML. Build it only through the functions of this module.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export interface Xhtml {
   readonly xhtml: string;
@@ -32,8 +28,6 @@ export interface Xhtml {
 
 /**
  * Escapes text for XHTML content and attribute values (`&`, `<`, `>`, `"`, `'`).
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function escapeXhtml(text: string): string {
   return text
@@ -46,15 +40,11 @@ export function escapeXhtml(text: string): string {
 
 /**
  * Content accepted by `el`: escaped fragments, plain text (escaped here), or nothing.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export type XhtmlContent = Xhtml | string | undefined | false | readonly XhtmlContent[];
 
 /**
  * Concatenates content into one fragment; strings are escaped, `undefined`/`false` are skipped.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function fragment(...content: XhtmlContent[]): Xhtml {
   let out = '';
@@ -80,8 +70,6 @@ export function fragment(...content: XhtmlContent[]): Xhtml {
 
 /**
  * One element with escaped content. `br` is written empty (`<br/>`).
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function el(name: NarrativeElement, ...content: XhtmlContent[]): Xhtml {
   const inner = fragment(...content).xhtml;
@@ -90,8 +78,6 @@ export function el(name: NarrativeElement, ...content: XhtmlContent[]): Xhtml {
 
 /**
  * The narrative root: `<div xmlns="http://www.w3.org/1999/xhtml">…</div>`.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#Narrative
  */
 export function narrativeDiv(...content: XhtmlContent[]): string {
   return `<div xmlns="${XHTML_NAMESPACE}">${fragment(...content).xhtml}</div>`;
@@ -99,8 +85,6 @@ export function narrativeDiv(...content: XhtmlContent[]): string {
 
 /**
  * A two-column table of label/value rows; rows whose value is empty are left out.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function factTable(rows: readonly (readonly [string, XhtmlContent])[]): Xhtml | undefined {
   const kept = rows.filter(([, value]) => fragment(value).xhtml !== '');
@@ -112,8 +96,6 @@ export function factTable(rows: readonly (readonly [string, XhtmlContent])[]): X
 
 /**
  * A table with a header row; every row must have as many cells as there are headers.
- *
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function dataTable(headers: readonly string[], rows: readonly (readonly XhtmlContent[])[]): Xhtml {
   return el(

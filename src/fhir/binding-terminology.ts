@@ -18,7 +18,6 @@ export type MembershipResult = 'valid' | 'invalid' | 'unknown-valueset';
  * Checks whether a code is in a value set (by canonical, `url|version` allowed). `system` is absent for bare
  * `code` elements (then the system is inferred from the value set, as `$validate-code` does with
  * `inferSystem`).
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export type ValueSetMembershipCheck = (valueSetUrl: string, coding: { readonly system?: string; readonly code: string }) => MembershipResult;
 
@@ -33,7 +32,6 @@ export type CodeLookupResult =
 
 /**
  * Looks a code up in a code system (by canonical url and optional version).
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export type CodeLookup = (coding: { readonly system: string; readonly version?: string; readonly code: string }) => CodeLookupResult;
 
@@ -55,6 +53,5 @@ export interface BindingTerminologySource {
 /**
  * Builds the binding check's two lookups over what one validation sees; the implementation adds what it
  * knows itself (the server's store, the FHIR core terminology).
- * @see https://hl7.org/fhir/R4/terminologies.html#binding
  */
 export type BindingTerminology = (source: BindingTerminologySource) => BindingCodes;

@@ -85,7 +85,6 @@ function summarise(file: string, bundle: Bundle): readonly CoreSummary[] {
 
 /**
  * Summaries of the canonical resources of a definition file (parsed once, then dropped).
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function r4Summaries(file: string): readonly CoreSummary[] {
   const known = summaries.get(file);
@@ -142,7 +141,6 @@ function fileText(file: string): string {
 /**
  * One resource of a definition file by type and id, extracted from the file text without parsing the whole
  * bundle (cached). The files write `"resourceType"` then `"id"` first in every resource.
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function r4ResourceById<T extends Resource>(file: string, resourceType: T['resourceType'], id: string): T | undefined {
   const key = `${file}#${resourceType}/${id}`;

@@ -20,7 +20,6 @@ let installed = false;
 
 /**
  * The items of a collection without repeats, first occurrence kept, in one pass.
- * @see https://hl7.org/fhirpath/N1/#distinct-collection
  */
 export function distinctItems(input: readonly TypedValue[]): TypedValue[] {
   const seen = new Set<unknown>();
@@ -35,7 +34,6 @@ export function distinctItems(input: readonly TypedValue[]): TypedValue[] {
 
 /**
  * Makes `@medplum/core` evaluate `distinct()` and `isDistinct()` in linear time (idempotent).
- * @see https://hl7.org/fhirpath/N1/#distinct-collection
  */
 export function useLinearDistinct(): void {
   if (installed) return;

@@ -10,8 +10,6 @@ import { r4ResourceById } from './definitions.ts';
 
 /**
  * The official R4 OperationDefinition with this id (e.g. `ValueSet-expand`).
- *
- * @see https://hl7.org/fhir/R4/operationdefinition.html
  */
 export function r4OperationDefinition(id: string): OperationDefinition {
   const definition = r4ResourceById<OperationDefinition>('profiles-resources.json', 'OperationDefinition', id);
@@ -35,8 +33,6 @@ export function inParam(name: string, type: P['type'] | undefined, max = '1', do
 
 /**
  * An `out` parameter (optional: `min` 0).
- *
- * @see https://hl7.org/fhir/R4/operationdefinition-definitions.html#OperationDefinition.parameter
  */
 export function outParam(name: string, type: P['type'] | undefined, max = '1', documentation?: string, part?: P[]): P {
   return parameter('out', name, type, max, documentation, part);

@@ -9,8 +9,6 @@ import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
 
 /**
  * All parameters with this name.
- *
- * @see https://hl7.org/fhir/R4/parameters.html
  */
 export function params(parameters: Parameters, name: string): ParametersParameter[] {
   return parameters.parameter?.filter((p) => p.name === name) ?? [];
@@ -18,8 +16,6 @@ export function params(parameters: Parameters, name: string): ParametersParamete
 
 /**
  * The first parameter with this name.
- *
- * @see https://hl7.org/fhir/R4/parameters.html
  */
 export function param(parameters: Parameters, name: string): ParametersParameter | undefined {
   return parameters.parameter?.find((p) => p.name === name);
@@ -27,8 +23,6 @@ export function param(parameters: Parameters, name: string): ParametersParameter
 
 /**
  * The value[x] of a parameter (primitive or complex), or undefined.
- *
- * @see https://hl7.org/fhir/R4/parameters.html
  */
 export function paramValue(parameter: ParametersParameter | undefined): unknown {
   if (!parameter) return undefined;
@@ -40,8 +34,6 @@ export function paramValue(parameter: ParametersParameter | undefined): unknown 
 
 /**
  * The primitive value of a parameter (or extension) as text: a string, number or boolean value[x].
- *
- * @see https://hl7.org/fhir/R4/parameters.html
  */
 export function primitiveOf(p: ParametersParameter | Record<string, unknown>): string | undefined {
   const record = p as Record<string, unknown>;
@@ -55,8 +47,6 @@ export function primitiveOf(p: ParametersParameter | Record<string, unknown>): s
 
 /**
  * The primitive value of the first parameter with this name, as text.
- *
- * @see https://hl7.org/fhir/R4/parameters.html
  */
 export function paramString(parameters: Parameters, name: string): string | undefined {
   const p = param(parameters, name);

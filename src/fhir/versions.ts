@@ -15,8 +15,6 @@ function isInteger(s: string): boolean {
 
 /**
  * True when `v` is `major.minor.patch` (labels allowed).
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function isSemVer(v: string): boolean {
   return /^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$/.test(v);
@@ -24,8 +22,6 @@ export function isSemVer(v: string): boolean {
 
 /**
  * True when the version contains wildcard segments (`1.0.x`).
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function hasWildcards(v: string): boolean {
   return v.split(/[.-]/).some((p) => WILDCARDS.has(p));
@@ -34,8 +30,6 @@ export function hasWildcards(v: string): boolean {
 /**
  * Compares two versions: dot-separated segments, numeric where both are integers, ordinal otherwise;
  * a version with more segments is later when the common segments are equal.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.');
@@ -58,8 +52,6 @@ export function compareVersions(a: string, b: string): number {
  * True when `candidate` satisfies the version `criteria`: equal, or equal segment by segment where the
  * criteria's wildcard segments (`x`, `X`, `*`) match anything and trailing segments of the candidate beyond
  * a wildcard are accepted.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function versionMatches(criteria: string, candidate: string): boolean {
   if (criteria === candidate) return true;
@@ -80,8 +72,6 @@ export function versionMatches(criteria: string, candidate: string): boolean {
 /**
  * True when `detailed` is a more detailed form of `general` (or equal): `1.0.x` is satisfied by `1.0.0`,
  * and `1.0` by `1.0.2`.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function versionIsMoreDetailed(general: string, detailed: string): boolean {
   if (general === detailed) return true;
@@ -91,8 +81,6 @@ export function versionIsMoreDetailed(general: string, detailed: string): boolea
 
 /**
  * The latest of a list of versions (undefined when empty).
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function latestVersion(versions: readonly string[]): string | undefined {
   let best: string | undefined;
@@ -104,8 +92,6 @@ export function latestVersion(versions: readonly string[]): string | undefined {
 
 /**
  * Renders a list of versions as the reference server does ("a", "a or b", "a, b and c").
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.version
  */
 export function presentVersionList(versions: readonly string[]): string {
   if (versions.length === 0) return '';

@@ -51,8 +51,6 @@ export function clientErrorResponse(err: NodeJS.ErrnoException, now: Date = new 
 /**
  * The server's `clientError` listener: answers and closes, unless the socket can no longer be written or an
  * answer has already started on it (then it is only destroyed).
- *
- * @see https://nodejs.org/api/http.html#event-clienterror
  */
 export function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const started = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;

@@ -27,7 +27,6 @@ function errorKey(err: unknown): string {
 
 /**
  * Logs unexpected errors once per distinct error, then as periodic counts (see the module comment).
- * @see https://getpino.io/#/docs/api?id=logger
  */
 export class ErrorLog {
   private readonly seen = new Map<string, Seen>();

@@ -114,7 +114,6 @@ function route(routes: Routes, body: BodySource, d: Decoded, nested: boolean): P
 
 /**
  * Creates the handler of the FHIR base (mounted at `/fhir`).
- * @see https://hl7.org/fhir/R4/http.html
  */
 export function createFhirRouter<S extends OperationServices>(deps: FhirRouterDeps<S>) {
   const requireWrite = writeAccessCheck(deps.writeToken);

@@ -19,7 +19,6 @@ export const MAX_WAITING = 32;
 
 /**
  * A first-in first-out gate admitting one holder at a time.
- * @see https://nodejs.org/en/learn/asynchronous-work/dont-block-the-event-loop
  */
 export class HeavyGate {
   private held = false;

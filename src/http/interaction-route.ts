@@ -95,7 +95,6 @@ function interactionHandlers(deps: InteractionRouteDeps): Record<InteractionRout
 
 /**
  * Creates the runner of interaction requests: 404 when the path has no interaction, 405 for another method.
- * @see https://hl7.org/fhir/R4/http.html
  */
 export function createInteractionRoute(deps: InteractionRouteDeps): InteractionRunner {
   const interactions = interactionHandlers(deps);

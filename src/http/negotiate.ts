@@ -47,7 +47,6 @@ const UNPRODUCIBLE_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'app
  * True when a request should get the browser view: `_format=html` (or `text/html`), or no `_format` and an
  * `Accept` whose most preferred type (highest q, first listed) is `text/html` or `application/xhtml+xml` —
  * what browsers send. FHIR clients (which list a JSON type, or nothing) never qualify.
- * @see https://hl7.org/fhir/R4/http.html#mime-type
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-accept
  */
 export function prefersHtml(format: string | undefined, accept: string | undefined): boolean {

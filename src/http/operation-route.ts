@@ -30,7 +30,6 @@ export type OperationRoute = (body: BodySource, d: Decoded, level: OperationLeve
 
 /**
  * Creates the runner of operation requests.
- * @see https://hl7.org/fhir/R4/operations.html
  */
 export function createOperationRoute<S extends OperationServices>(deps: OperationRouteDeps<S>): OperationRoute {
   const { registry, answers } = deps;

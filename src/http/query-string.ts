@@ -24,7 +24,6 @@ function decodeComponent(text: string): string | undefined {
 
 /**
  * The name/value pairs of a query string (without the `?`), in order; empty components are skipped.
- * @see https://url.spec.whatwg.org/#urlencoded-parsing
  */
 export function parseQueryString(query: string): [string, string][] {
   // URLSearchParams drops one leading `?` and replaces lone surrogates: leave those cases to it.

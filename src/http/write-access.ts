@@ -16,7 +16,6 @@ function safeEqual(a: string, b: string): boolean {
 
 /**
  * The check run before every write: throws 405 on a read-only server, 401 without the right bearer token.
- * @see https://hl7.org/fhir/R4/security.html
  */
 export function writeAccessCheck(writeToken: string | undefined): (headers: Decoded['headers']) => void {
   return (headers) => {

@@ -14,7 +14,6 @@ import { buildRequest, type RequestContext } from './request-builders.ts';
 
 /**
  * Extras a PlanDefinition action adds when it applies an ActivityDefinition.
- * @see https://hl7.org/fhir/R4/activitydefinition-operation-apply.html
  */
 export interface ActivityApplyExtras {
   /** Goals (local references) the request pertains to. */
@@ -52,7 +51,6 @@ export function applyActivity(ad: ActivityDefinition, environment: ApplyEnvironm
 
 /**
  * `ActivityDefinition/$apply` for one subject: the request resource (transient: nothing is stored).
- * @see https://hl7.org/fhir/R4/activitydefinition-operation-apply.html
  */
 export function applyActivityDefinition(ad: ActivityDefinition, input: ApplyInput, options: ApplyOptions): Resource {
   const request = applyActivity(ad, createApplyEnvironment(input, options));

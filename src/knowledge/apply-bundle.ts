@@ -22,7 +22,6 @@ function rewriteReferences(value: unknown, targets: ReadonlyMap<string, string>)
 
 /**
  * The Bundle of a resource and its contained resources, each a separate entry.
- * @see https://hl7.org/fhir/R4/bundle.html#references
  */
 export function applyResultBundle(result: Resource): Bundle {
   const contained = (result as { contained?: Resource[] }).contained ?? [];

@@ -13,14 +13,12 @@ import type { LocalIds } from './local-ids.ts';
 
 /**
  * The extension pointing a result at the OperationOutcome of the messages its processing produced.
- * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-messages.html
  */
 export const MESSAGES_EXTENSION_URL = 'http://hl7.org/fhir/StructureDefinition/cqf-messages';
 
 /**
  * True when every applicability condition of the action holds; a condition that cannot be evaluated is not
  * met and its issue is added to `messages`.
- * @see https://hl7.org/fhir/R4/plandefinition-definitions.html#PlanDefinition.action.condition
  */
 export function conditionsMet(
   action: PlanDefinitionAction,
@@ -47,7 +45,6 @@ export function conditionsMet(
 
 /**
  * The OperationOutcome of an apply's messages (under a local id), or undefined when there were none.
- * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-messages.html
  */
 export function messagesOutcome(messages: readonly OperationOutcomeIssue[], ids: LocalIds): OperationOutcome | undefined {
   if (messages.length === 0) return undefined;

@@ -14,7 +14,6 @@ import type { KnowledgeResolver } from './resolver.ts';
 
 /**
  * Options every apply takes.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export interface ApplyOptions {
   readonly resolver: KnowledgeResolver;
@@ -31,7 +30,6 @@ export interface ApplyOptions {
 
 /**
  * The shared state of one apply.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export interface ApplyEnvironment {
   readonly resolver: KnowledgeResolver;
@@ -62,7 +60,6 @@ function valueSetSystems(resolver: KnowledgeResolver, valueSet: string): readonl
  * The terminology `memberOf()` uses during an apply: the ValueSet's explicit concept lists when they decide
  * (cheap, and the only way for a code system the server does not hold, such as RxNorm), else the server's
  * terminology engine (filters, whole code systems).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function resolverTerminology(resolver: KnowledgeResolver): FhirPathTerminology {
   return {
@@ -73,7 +70,6 @@ export function resolverTerminology(resolver: KnowledgeResolver): FhirPathTermin
 
 /**
  * Builds the environment (and checks the context references: a 400 names a malformed one).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function createApplyEnvironment(input: ApplyInput, options: ApplyOptions): ApplyEnvironment {
   const subject = parseReference(input.subject, 'subject');
@@ -96,7 +92,6 @@ export function createApplyEnvironment(input: ApplyInput, options: ApplyOptions)
 
 /**
  * Throws `too-costly` once the deadline has passed.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function checkDeadline(environment: { readonly deadline: number }, what: string): void {
   if (Date.now() > environment.deadline) throw tooCostly(`$apply ran out of time while ${what}`);
@@ -104,7 +99,6 @@ export function checkDeadline(environment: { readonly deadline: number }, what: 
 
 /**
  * How an artifact is named in messages: `Type/id`, else its canonical, else its type.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function artifactLabel(resource: Resource): string {
   if (resource.id !== undefined) return `${resource.resourceType}/${resource.id}`;

@@ -16,7 +16,6 @@ import { REFERENCE_INDEX_VARIABLE, referenceIndexVariable } from './fhirpath-res
 
 /**
  * The inputs of an `$apply`, decoded from the operation's parameters.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export interface ApplyInput {
   /** The subject as a reference string, e.g. `Patient/123`. */
@@ -44,7 +43,6 @@ export interface ApplyInput {
 
 /**
  * A reference string split into type and id.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export interface ParsedReference {
   readonly resourceType: string;
@@ -77,13 +75,11 @@ export function parseReference(value: string, parameter: string): ParsedReferenc
  * A reference by its `reference` string alone, with no inline `resource`: as such it may stand where any
  * typed reference (`Reference<Patient | Group>`, `Reference<Encounter>` …) is wanted, since the type
  * parameter of `Reference` only types the inline resource.
- * @see https://hl7.org/fhir/R4/references.html#literal
  */
 export type LiteralReference = Reference<never>;
 
 /**
  * A Reference to a parsed reference string.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function referenceTo(parsed: ParsedReference): LiteralReference {
   return { reference: parsed.reference };
@@ -91,7 +87,6 @@ export function referenceTo(parsed: ParsedReference): LiteralReference {
 
 /**
  * The resource `reference` points to in the data Bundle (by `fullUrl` or `Type/id`), if it is there.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function findInData(data: Bundle | undefined, parsed: ParsedReference): Resource | undefined {
   const entries: unknown = data?.entry;
@@ -134,7 +129,6 @@ function parameterValue(parameter: ParametersParameter): TypedValue | undefined 
 
 /**
  * The `%`-variables of the `parameters` input; a 400 for a nameless, valueless, repeated or reserved entry.
- * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function parameterVariables(parameters: Parameters | undefined): Record<string, TypedValue> {
   const variables: Record<string, TypedValue> = {};
@@ -168,7 +162,6 @@ function contextResource(input: ApplyInput, value: string | undefined, parameter
 
 /**
  * The FHIRPath scope of an `$apply`: focus `%subject`, and the variables listed above.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function applyScope(input: ApplyInput, terminology: FhirPathTerminology): EvaluationScope {
   const subject = contextResource(input, input.subject, 'subject') as TypedValue;

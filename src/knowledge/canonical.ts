@@ -6,7 +6,6 @@
 
 /**
  * A canonical reference split into url and optional version (a `#fragment` is dropped).
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export interface CanonicalParts {
   readonly url: string;
@@ -17,7 +16,6 @@ export { splitCanonical } from '../fhir/canonical.ts';
 
 /**
  * The versioned canonical of an artifact (`url|version`, or `url` when it has no version); undefined without a url.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export function canonicalOf(artifact: { readonly url?: string; readonly version?: string }): string | undefined {
   if (artifact.url === undefined) return undefined;

@@ -24,12 +24,10 @@ import type { KnowledgeResolver } from './resolver.ts';
 
 /**
  * CRMI `include` codes.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export const PACKAGE_INCLUDE_CODES = ['all', 'artifact', 'canonical', 'terminology', 'conformance', 'profiles', 'extensions', 'knowledge', 'tests', 'examples'] as const;
 /**
  * One of the codes listed above.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export type PackageInclude = (typeof PACKAGE_INCLUDE_CODES)[number];
 
@@ -39,7 +37,6 @@ const KNOWLEDGE_TYPES = new Set(['ActivityDefinition', 'Library', 'PlanDefinitio
 
 /**
  * Options of {@link packageArtifact}.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export interface PackageOptions {
   readonly resolver: KnowledgeResolver;
@@ -132,7 +129,6 @@ function canonicalBaseOf(resource: Resource): string | undefined {
 /**
  * The entry writing one resource: `PUT [type]/[id]` for the publisher's own artifacts, a conditional create on
  * `url|version` for external ones (see the file comment).
- * @see https://hl7.org/fhir/R4/http.html#ccreate
  */
 function packageEntry(resource: Resource, ownBase: string | undefined, baseUrl: string): BundleEntry {
   if (resource.id === undefined) throw badRequest(`${resource.resourceType} ${(resource as { url?: string }).url ?? ''} has no id and cannot be packaged`);
@@ -148,7 +144,6 @@ function packageEntry(resource: Resource, ownBase: string | undefined, baseUrl: 
 
 /**
  * CRMI `$package` of a stored artifact: a transaction Bundle, one write per resource (see the file comment).
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export function packageArtifact(root: Resource, options: PackageOptions): Bundle {
   const include = options.include === undefined || options.include.length === 0 ? (['all'] as const) : options.include;

@@ -32,7 +32,6 @@ import { fieldsOf } from '../lib/records.ts';
 
 /**
  * Options of {@link dataRequirementsLibrary}.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-data-requirements.html
  */
 export interface DataRequirementsOptions {
   readonly resolver: KnowledgeResolver;
@@ -161,7 +160,6 @@ function titleOf(resource: Resource): string {
 
 /**
  * The module-definition Library of an artifact.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-data-requirements.html
  */
 export function dataRequirementsLibrary(root: Resource, options: DataRequirementsOptions): Library {
   const closure = executableClosure(root, options);

@@ -16,7 +16,6 @@ import { atomChildren, MemberOfAtom } from './fhirpath-memberof.ts';
 
 /**
  * One canonical reference found in an artifact.
- * @see https://hl7.org/fhir/uv/crmi/packaging.html
  */
 export interface Dependency {
   /** The canonical as referenced (`url` or `url|version`). */
@@ -39,7 +38,6 @@ const STRUCTURE_DEFINITION_BASE = 'http://hl7.org/fhir/StructureDefinition/';
 
 /**
  * ValueSet canonicals named by `memberOf('…')` in a parsed expression.
- * @see https://hl7.org/fhir/uv/crmi/packaging.html
  */
 export function memberOfValueSets(atom: Atom, out: Set<string> = new Set()): Set<string> {
   if (atom instanceof MemberOfAtom) {
@@ -52,7 +50,6 @@ export function memberOfValueSets(atom: Atom, out: Set<string> = new Set()): Set
 
 /**
  * ValueSets named by `memberOf()` in an Expression (none when it is not FHIRPath or does not parse).
- * @see https://hl7.org/fhir/uv/crmi/packaging.html
  */
 export function expressionValueSets(expression: Expression | undefined): string[] {
   if (expression?.language !== FHIRPATH_LANGUAGE || typeof expression.expression !== 'string') return [];
@@ -74,7 +71,6 @@ function targetTypes(profiles: readonly string[] | undefined): readonly string[]
 
 /**
  * The direct dependencies of an artifact, in document order, each canonical once.
- * @see https://hl7.org/fhir/uv/crmi/packaging.html
  */
 export function directDependencies(resource: Resource): Dependency[] {
   ensureR4Schemas();

@@ -11,7 +11,6 @@ import { evaluateExpression, expressionError, type EvaluationScope, type Express
 
 /**
  * A dynamic value of an ActivityDefinition or a PlanDefinition action.
- * @see https://hl7.org/fhir/R4/activitydefinition-definitions.html#ActivityDefinition.dynamicValue
  */
 export interface DynamicValue {
   readonly path?: string;

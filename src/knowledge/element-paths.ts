@@ -10,7 +10,6 @@ import { loadR4StructureDefinitions } from '../fhir/definitions.ts';
 
 /**
  * Loads (once) the R4 type definitions the path checks and the dependency walk use.
- * @see https://hl7.org/fhir/R4/activitydefinition-definitions.html#ActivityDefinition.dynamicValue.path
  */
 export function ensureR4Schemas(): void {
   loadR4StructureDefinitions();
@@ -121,7 +120,6 @@ function setAt(node: Record<string, unknown>, typeName: string, segments: readon
  * A copy of `target` (of FHIR type `typeName`) with the element at `path` set to the values (a list element
  * without an index receives all of them). An empty result leaves the target as it is. Throws an `Error`
  * saying what is wrong with the path or the values.
- * @see https://hl7.org/fhir/R4/activitydefinition-definitions.html#ActivityDefinition.dynamicValue.path
  */
 export function withElementValue<T extends object>(target: T, typeName: string, path: string, values: readonly TypedValue[]): T {
   ensureR4Schemas();

@@ -33,7 +33,6 @@ function inInclude(include: ValueSetComposeInclude, coding: Coding, resolver: Kn
  * Membership by the ValueSet's explicit concept lists: true when an include lists the code (and no exclude
  * removes it), false when every include and exclude that could hold it is an explicit list without it,
  * undefined otherwise (filters, whole code systems, unknown ValueSets).
- * @see https://hl7.org/fhir/R4/valueset.html#compose
  */
 export function enumeratedMembership(resolver: KnowledgeResolver, valueSet: string, coding: Coding, depth = 0): Verdict {
   if (depth > MAX_VALUESET_IMPORT_DEPTH) return undefined;

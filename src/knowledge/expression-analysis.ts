@@ -16,7 +16,6 @@ import { atomChildren, MemberOfAtom } from './fhirpath-memberof.ts';
 
 /**
  * What one expression reads.
- * @see https://hl7.org/fhir/R4/library-operation-data-requirements.html
  */
 export interface ExpressionReads {
   /** Resource types the expression tests for. */
@@ -126,7 +125,6 @@ function visit(atom: Atom, collector: Collector): void {
 
 /**
  * What a FHIRPath expression reads; throws when the text does not parse.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#DataRequirement
  */
 export function analyzeFhirPath(text: string): ExpressionReads {
   ensureR4Schemas();

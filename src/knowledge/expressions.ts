@@ -12,7 +12,6 @@ import { compileFhirPath, evaluateFhirPath, fhirPathErrorMessage } from './fhirp
 
 /**
  * The only expression language the engine evaluates.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
 export const FHIRPATH_LANGUAGE = 'text/fhirpath';
 
@@ -32,7 +31,6 @@ export const ALTERNATIVE_EXPRESSION_URL = 'http://hl7.org/fhir/StructureDefiniti
  * The FHIRPath form of an Expression: the Expression itself when it is FHIRPath, else its
  * `cqf-alternativeExpression` in FHIRPath (how content pairs a CQL definition, which other engines run, with the
  * FHIRPath this engine evaluates); undefined when it has neither.
- * @see https://hl7.org/fhir/extensions/StructureDefinition-cqf-alternativeExpression.html
  */
 export function fhirPathForm(expression: Expression | undefined): Expression | undefined {
   if (expression === undefined) return undefined;
@@ -45,7 +43,6 @@ export function fhirPathForm(expression: Expression | undefined): Expression | u
 
 /**
  * Where an expression sits, for error messages.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
 export interface ExpressionSite {
   /** The artifact, e.g. `PlanDefinition/liver-tumor-cryoablation` or its canonical. */
@@ -60,7 +57,6 @@ export interface ExpressionSite {
 
 /**
  * What an expression is evaluated on: the focus (`$this`) and the `%`-variables.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
 export interface EvaluationScope {
   readonly focus: readonly TypedValue[];
@@ -84,7 +80,6 @@ export function expressionError(site: ExpressionSite, text: string | undefined, 
 
 /**
  * The FHIRPath text of an Expression, or a 422 when it is not a FHIRPath expression the engine can run.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
 export function fhirPathText(expression: Expression | undefined, site: ExpressionSite): string {
   if (expression === undefined) throw expressionError(site, undefined, 'the element has no expression');
@@ -104,7 +99,6 @@ export function fhirPathText(expression: Expression | undefined, site: Expressio
 
 /**
  * Evaluates an Expression; any parse or evaluation failure becomes a 422 naming the site.
- * @see https://hl7.org/fhir/R4/metadatatypes.html#Expression
  */
 export function evaluateExpression(expression: Expression | undefined, site: ExpressionSite, scope: EvaluationScope): TypedValue[] {
   const text = fhirPathText(expression, site);

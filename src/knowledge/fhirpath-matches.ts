@@ -31,7 +31,6 @@ function partialMatcher(pattern: string): LinearRegex {
 
 /**
  * `matches(regex)`: true when the single input string contains a match of the pattern; linear time.
- * @see https://hl7.org/fhirpath/N1/#matchesregex-string-boolean
  */
 export class LinearMatchesAtom implements Atom {
   readonly args: readonly Atom[];

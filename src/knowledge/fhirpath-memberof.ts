@@ -13,13 +13,11 @@ import type { MembershipCheck } from './resolver.ts';
 
 /**
  * The variable holding the {@link FhirPathTerminology} of an evaluation (the space keeps expressions from reading it).
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export const TERMINOLOGY_VARIABLE = '%terminology service';
 
 /**
  * What `memberOf()` asks of the server's terminology.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export interface FhirPathTerminology {
   readonly memberOf: MembershipCheck;
@@ -29,7 +27,6 @@ export interface FhirPathTerminology {
 
 /**
  * The typed value that carries a terminology service in an evaluation's variables.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function terminologyVariable(terminology: FhirPathTerminology): TypedValue {
   return { type: 'TerminologyService', value: terminology };
@@ -72,7 +69,6 @@ function unknownValueSet(valueSet: string): Error {
 /**
  * `memberOf(valueset)`: true when the single input Coding, CodeableConcept (any coding) or code is in the
  * ValueSet; empty for an empty input or an input that is not coded; an error for an unknown ValueSet.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export class MemberOfAtom implements Atom {
   readonly args: readonly Atom[];
@@ -110,7 +106,6 @@ export class MemberOfAtom implements Atom {
 
 /**
  * True when a value is a FHIRPath atom (has `eval`).
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function isAtom(value: unknown): value is Atom {
   return typeof value === 'object' && value !== null && typeof (value as { eval?: unknown }).eval === 'function';
@@ -118,7 +113,6 @@ export function isAtom(value: unknown): value is Atom {
 
 /**
  * The child atoms of an atom (its own properties that are atoms or lists of atoms), in property order.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function atomChildren(atom: Atom): Atom[] {
   const children: Atom[] = [];

@@ -17,7 +17,6 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 
 /**
  * The variable holding the {@link ReferenceIndex} of an evaluation.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export const REFERENCE_INDEX_VARIABLE = '%reference index';
 
@@ -81,7 +80,6 @@ class LazyReferenceIndex {
 
 /**
  * The typed value that carries the (lazily built) reference index of a data Bundle in an evaluation's variables.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function referenceIndexVariable(data: Bundle | undefined): TypedValue {
   return { type: 'ReferenceIndex', value: new LazyReferenceIndex(data) };
@@ -119,7 +117,6 @@ function resolveOne(item: TypedValue, index: ReferenceIndex): Resource | undefin
 /**
  * `resolve()`: for each Reference (or reference string) in the input, the resource it points at in the data,
  * if the data holds it.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export class ResolveAtom implements Atom {
   readonly args: readonly Atom[];

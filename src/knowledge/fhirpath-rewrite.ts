@@ -31,7 +31,6 @@ function replacement(name: string, args: readonly Atom[]): Atom | undefined {
 /**
  * A copy of the tree with the server's functions swapped in. Atoms are never changed: an atom with a
  * replaced descendant is copied (same prototype, same fields, new children), the rest is shared.
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function withServerFunctions(atom: Atom): Atom {
   if (atom instanceof SymbolAtom) return atom instanceof LeanSymbolAtom ? atom : new LeanSymbolAtom(atom.name);

@@ -29,7 +29,6 @@ function mayHoldPrefix(value: Record<string, unknown>, prefix: string): boolean 
 
 /**
  * A `SymbolAtom` that does not hand medplum the values on which the name surely selects nothing.
- * @see https://hl7.org/fhirpath/N1/#path-selection
  */
 export class LeanSymbolAtom extends SymbolAtom {
   /** The name without a `[x]` suffix, as medplum's schema-less lookup uses it. */

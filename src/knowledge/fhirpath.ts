@@ -42,7 +42,6 @@ export function evaluateFhirPath(atom: FhirPathAtom, focus: readonly TypedValue[
 
 /**
  * The innermost message of an error thrown by the parser or evaluator (medplum wraps each level).
- * @see https://hl7.org/fhir/R4/fhirpath.html
  */
 export function fhirPathErrorMessage(err: unknown): string {
   let current: unknown = err;

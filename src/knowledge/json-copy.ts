@@ -8,7 +8,6 @@
 
 /**
  * A copy of `value` sharing no object or array with it (own enumerable properties, in order).
- * @see https://hl7.org/fhir/R4/json.html
  */
 export function copyJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;

@@ -8,30 +8,25 @@
 
 /**
  * Deepest chain of PlanDefinitions applied through `action.definitionCanonical` (a cycle stops earlier).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const MAX_PLAN_NESTING_DEPTH = 16;
 
 /**
  * Most actions one `$apply` evaluates, nested PlanDefinitions included.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const MAX_APPLIED_ACTIONS = 5_000;
 
 /**
  * Most resources one `$package` Bundle may hold.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const MAX_PACKAGE_RESOURCES = 5_000;
 
 /**
  * Parsed FHIRPath expressions kept in memory (keyed by expression text).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const MAX_CACHED_EXPRESSIONS = 2_000;
 
 /**
  * Longest FHIRPath expression accepted (characters).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const MAX_EXPRESSION_LENGTH = 10_000;

@@ -13,7 +13,6 @@ const VALID_ID = /^[A-Za-z0-9\-.]+$/;
 
 /**
  * Hands out unique ids within one container.
- * @see https://hl7.org/fhir/R4/references.html#contained
  */
 export class LocalIds {
   private readonly used = new Set<string>();

@@ -14,7 +14,6 @@ import type { LocalIds } from './local-ids.ts';
 
 /**
  * A participant of a PlanDefinition action or an ActivityDefinition.
- * @see https://hl7.org/fhir/R4/requestgroup-definitions.html#RequestGroup.action.participant
  */
 export interface ParticipantDefinition {
   readonly type?: string;
@@ -57,7 +56,6 @@ function roleText(role: CodeableConcept): string | undefined {
 
 /**
  * Collects the contained participant resources of one CarePlan (one per type and role).
- * @see https://hl7.org/fhir/R4/requestgroup-definitions.html#RequestGroup.action.participant
  */
 export class ParticipantResources {
   private readonly ids: LocalIds;

@@ -338,7 +338,6 @@ function applyPlan(pd: PlanDefinition, state: ApplyState, depth: number): Reques
 /**
  * `PlanDefinition/$apply` for one subject: a CarePlan holding, as contained resources, the RequestGroup, the
  * generated requests, nested RequestGroups, Goals and participant roles. Transient: nothing is stored.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export function applyPlanDefinition(pd: PlanDefinition, input: ApplyInput, options: ApplyOptions): CarePlan {
   const environment = createApplyEnvironment(input, options);

@@ -30,29 +30,24 @@ import { canonicalOf } from './canonical.ts';
 
 /**
  * The request types `$apply` produces from an ActivityDefinition `kind`.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export const SUPPORTED_REQUEST_KINDS = ['ServiceRequest', 'CommunicationRequest', 'Task', 'MedicationRequest', 'DeviceRequest', 'SupplyRequest'] as const;
 /**
  * One of the codes listed above.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export type RequestKind = (typeof SUPPORTED_REQUEST_KINDS)[number];
 
 /**
  * R4 extension linking a resource to the Goal it pertains to.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export const PERTAINS_TO_GOAL_URL = 'http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal';
 /**
  * R4 extension carrying `instantiatesCanonical` on request types that lack the element.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export const INSTANTIATES_CANONICAL_URL = 'http://hl7.org/fhir/StructureDefinition/workflow-instantiatesCanonical';
 
 /**
  * The context references of a generated request.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export interface RequestContext {
   readonly subject: LiteralReference;
@@ -258,7 +253,6 @@ const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: Req
 
 /**
  * True when `kind` is a request type `$apply` can produce.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export function isSupportedKind(kind: string | undefined): kind is RequestKind {
   return (SUPPORTED_REQUEST_KINDS as readonly (string | undefined)[]).includes(kind);
@@ -268,7 +262,6 @@ export function isSupportedKind(kind: string | undefined): kind is RequestKind {
  * The request an ActivityDefinition describes, before dynamic values; a 422 for an unsupported `kind` or a
  * request type whose required element the definition cannot fill. The result may share objects with `ad`
  * (a frozen index entry): callers copy the finished result once (`copyJson`) instead of every draft.
- * @see https://hl7.org/fhir/R4/activitydefinition.html#12.22.4.3
  */
 export function buildRequest(ad: ActivityDefinition, ctx: RequestContext): Resource {
   const kind = ad.kind;

@@ -16,7 +16,6 @@ export type MembershipCheck = (valueSet: string, coding: Coding) => boolean | un
 
 /**
  * The engine's window on the content it applies, packages and analyses.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export interface KnowledgeResolver {
   /**

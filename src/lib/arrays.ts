@@ -10,7 +10,6 @@
 
 /**
  * Appends every element of `source` to `target` in place, one by one; returns `target`.
- * @see https://tc39.es/ecma262/#sec-array.prototype.push
  */
 export function appendAll<T>(target: T[], source: Iterable<T>): T[] {
   for (const item of source) target.push(item);

@@ -14,7 +14,6 @@ const texts = new WeakMap<object, string>();
 
 /**
  * Remembers `text` as the JSON that `value` was parsed from.
- * @see https://www.rfc-editor.org/rfc/rfc8259
  */
 export function rememberJsonText(value: object, text: string): void {
   texts.set(value, text);
@@ -22,7 +21,6 @@ export function rememberJsonText(value: object, text: string): void {
 
 /**
  * The JSON text remembered for `value`, which is then forgotten; undefined when none was remembered.
- * @see https://www.rfc-editor.org/rfc/rfc8259
  */
 export function takeJsonText(value: object): string | undefined {
   const text = texts.get(value);
@@ -71,7 +69,6 @@ function closingQuote(text: string, from: number): number {
  * folder, which is not scanned for repeated keys (a repeated key inside a member is kept in its text, which
  * parses, last key winning like `JSON.parse`, to the same value).
  * @throws SyntaxError as `JSON.parse` does
- * @see https://www.rfc-editor.org/rfc/rfc8259
  */
 export function parseJsonRemembering(text: string, minChars: number): unknown {
   const value: unknown = JSON.parse(text);

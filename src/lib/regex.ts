@@ -23,8 +23,6 @@ export const MAX_REGEX_PATTERN_LENGTH = 20_000;
 
 /**
  * A pattern that cannot be compiled.
- *
- * @see https://hl7.org/fhir/R4/valueset-filter-operator.html
  */
 export class RegexSyntaxError extends Error {
   constructor(message: string) {
@@ -35,8 +33,6 @@ export class RegexSyntaxError extends Error {
 
 /**
  * A compiled pattern.
- *
- * @see https://hl7.org/fhir/R4/valueset-filter-operator.html
  */
 export class LinearRegex {
   private readonly compiled: RE2JS;
@@ -61,8 +57,6 @@ export class LinearRegex {
 
 /**
  * Compiles a pattern; throws RegexSyntaxError when it is invalid or unsupported.
- *
- * @see https://hl7.org/fhir/R4/valueset-filter-operator.html
  */
 export function compileRegex(pattern: string): LinearRegex {
   return new LinearRegex(pattern);

@@ -281,7 +281,6 @@ function checkCardinality(definition: OperationDefinition, parameters: readonly 
 
 /**
  * GET: the query string as Parameters, typed by the definition.
- * @see https://hl7.org/fhir/R4/operations.html#request
  */
 export function queryToParameters(definition: OperationDefinition, pairs: readonly (readonly [string, string])[]): Parameters {
   const parameter = queryParameters(definition, pairs);
@@ -303,7 +302,6 @@ function queryParameters(definition: OperationDefinition, pairs: readonly (reado
 
 /**
  * POST: the body must be a Parameters resource — or the one resource input, posted directly.
- * @see https://hl7.org/fhir/R4/operations.html#request
  */
 export function bodyToParameters(definition: OperationDefinition, body: unknown, pairs: readonly (readonly [string, string])[] = []): Parameters {
   if (body === undefined) {

@@ -27,7 +27,6 @@ function ok(outcome: OperationOutcome): OperationOutcome {
 
 /**
  * The `$validate` declaration.
- * @see https://hl7.org/fhir/R4/resource-operation-validate.html
  */
 export const resourceValidateOperation: OperationDeclaration<ServerServices> = {
   definition: r4OperationDefinition('Resource-validate'),

@@ -27,7 +27,6 @@ const definition: OperationDefinition = {
 
 /**
  * Answers `Parameters {version: 4.0, default: 4.0}`.
- * @see https://build.fhir.org/http.html#version-parameter
  */
 export const versionsOperation: OperationDeclaration = {
   definition,

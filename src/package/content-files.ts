@@ -13,7 +13,6 @@ import type { ValidationIssue } from '../validation/types.ts';
 
 /**
  * One content file, parsed or not.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface ContentFile {
   /** The path as shown to users (relative to the working directory when inside it). */
@@ -27,7 +26,6 @@ export interface ContentFile {
 
 /**
  * Thrown for a path that does not exist.
- * @see https://hl7.org/fhir/packages.html
  */
 export class MissingPathError extends Error {
   constructor(path: string) {
@@ -49,7 +47,6 @@ async function walk(directory: string): Promise<string[]> {
 
 /**
  * The JSON files named by `paths` (files as given, directories walked recursively), absolute, without repeats.
- * @see https://hl7.org/fhir/packages.html
  */
 export async function listJsonFiles(paths: readonly string[], options: { readonly cwd?: string } = {}): Promise<string[]> {
   const cwd = options.cwd ?? process.cwd();
@@ -65,7 +62,6 @@ export async function listJsonFiles(paths: readonly string[], options: { readonl
 
 /**
  * The file name a resource must have: `<ResourceType>-<id>.json`.
- * @see https://hl7.org/fhir/packages.html
  */
 export function expectedFileName(resource: { readonly resourceType: string; readonly id: string }): string {
   return `${resource.resourceType}-${resource.id}.json`;
@@ -73,7 +69,6 @@ export function expectedFileName(resource: { readonly resourceType: string; read
 
 /**
  * Checks that a content file holds a resource with an id and is named after it.
- * @see https://hl7.org/fhir/packages.html
  */
 export function checkFileName(fileName: string, json: unknown): ValidationIssue[] {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return [];
@@ -98,7 +93,6 @@ export function checkFileName(fileName: string, json: unknown): ValidationIssue[
 
 /**
  * Reads and parses content files; JSON syntax errors and file-name mismatches become issues.
- * @see https://hl7.org/fhir/packages.html
  */
 export async function readContentFiles(files: readonly string[], options: { readonly cwd?: string } = {}): Promise<ContentFile[]> {
   const cwd = options.cwd ?? process.cwd();

@@ -16,7 +16,6 @@ import { fieldsOf, setField } from '../lib/records.ts';
 
 /**
  * The `package.json` of a FHIR package.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface FhirPackageManifest extends FhirPackageDefinition {
   /** Build date, `YYYYMMDDHHmmss`. */
@@ -25,7 +24,6 @@ export interface FhirPackageManifest extends FhirPackageDefinition {
 
 /**
  * One entry of `.index.json`.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface PackageIndexEntry {
   readonly filename: string;
@@ -42,7 +40,6 @@ export interface PackageIndexEntry {
 
 /**
  * `.index.json`.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface PackageIndex {
   readonly 'index-version': 2;
@@ -51,13 +48,11 @@ export interface PackageIndex {
 
 /**
  * A resource that can go into a package (it has an id).
- * @see https://hl7.org/fhir/packages.html
  */
 export type PackagedResource = Resource & { readonly id: string };
 
 /**
  * Formats a date as `YYYYMMDDHHmmss` (UTC), the package.json date format.
- * @see https://hl7.org/fhir/packages.html
  */
 export function packageDate(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -65,7 +60,6 @@ export function packageDate(date: Date): string {
 
 /**
  * Builds `package/package.json`.
- * @see https://hl7.org/fhir/packages.html
  */
 export function buildPackageManifest(definition: FhirPackageDefinition, date: Date): FhirPackageManifest {
   return { ...definition, date: packageDate(date) };
@@ -86,7 +80,6 @@ const TYPE_INDEX_FIELDS: Readonly<Record<string, readonly string[]>> = {
  * Builds `package/.index.json`: for each resource its file name, type and id, its url and version, and the
  * fields tools look up without opening the file (StructureDefinition kind, type and derivation; CodeSystem
  * content and supplements).
- * @see https://hl7.org/fhir/packages.html
  */
 export function buildPackageIndex(resources: readonly PackagedResource[]): PackageIndex {
   const files = resources.map((resource): PackageIndexEntry => {
@@ -102,7 +95,6 @@ export function buildPackageIndex(resources: readonly PackagedResource[]): Packa
 
 /**
  * Options of {@link writeFhirPackage}.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface WriteFhirPackageOptions {
   readonly definition: FhirPackageDefinition;
@@ -121,7 +113,6 @@ function json(value: unknown): string {
  * Writes the package tarball: stages `package/` in a temporary folder, then tars and gzips it with the `tar`
  * package (portable headers, one time stamp for every entry, files in a fixed order).
  * @returns the manifest and index written.
- * @see https://hl7.org/fhir/packages.html
  */
 export async function writeFhirPackage(options: WriteFhirPackageOptions): Promise<{ manifest: FhirPackageManifest; index: PackageIndex }> {
   const date = options.date ?? new Date();

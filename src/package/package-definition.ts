@@ -13,7 +13,6 @@ export const CANONICAL_BASE = 'https://example.org/fhir/liver-cryoablation';
 
 /**
  * The FHIR package manifest fields this project publishes.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface FhirPackageDefinition {
   /** Package id (lower case, dot separated). */
@@ -37,7 +36,6 @@ export interface FhirPackageDefinition {
 
 /**
  * The project's package.
- * @see https://hl7.org/fhir/packages.html
  */
 export const FHIR_PACKAGE: FhirPackageDefinition = {
   name: 'example.fhir.liver-cryoablation',

@@ -18,7 +18,6 @@ import { CANONICAL_BASE } from './package-definition.ts';
 
 /**
  * The validation result of one file.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface FileValidationResult {
   readonly path: string;
@@ -31,7 +30,6 @@ export interface FileValidationResult {
 
 /**
  * The result of validating content files.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface ContentValidationResult {
   readonly files: readonly FileValidationResult[];
@@ -50,7 +48,6 @@ export const CLAIMED_PROFILES_DIR = join(import.meta.dirname, '..', '..', 'test'
 
 /**
  * Options of {@link validateContentFiles}.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface ValidateContentOptions {
   /** Files and folders to validate. */
@@ -77,7 +74,6 @@ function asResource(file: ContentFile): Resource | undefined {
 
 /**
  * Validates content files within the package formed by them and the content folder.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export async function validateContentFiles(options: ValidateContentOptions): Promise<ContentValidationResult> {
   const cwd = options.cwd ?? process.cwd();

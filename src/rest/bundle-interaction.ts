@@ -317,7 +317,6 @@ async function transaction(ctx: RestContext, bundle: Bundle, deps: BundleDeps): 
 
 /**
  * batch or transaction.
- * @see https://hl7.org/fhir/R4/http.html#transaction
  */
 export async function bundleInteraction(ctx: RestContext, body: unknown, deps: BundleDeps): Promise<RestResponse> {
   const bundle = checkBundle(body);

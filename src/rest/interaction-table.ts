@@ -34,8 +34,6 @@ export interface InteractionRow {
 
 /**
  * Every REST interaction served, in the order the CapabilityStatement lists them.
- *
- * @see https://hl7.org/fhir/R4/http.html
  */
 export const REST_INTERACTIONS = [
   { route: 'read', level: 'instance', path: '', method: 'GET', codes: ['read'], write: false },
@@ -59,8 +57,6 @@ export type InteractionRoute = (typeof REST_INTERACTIONS)[number]['route'];
 
 /**
  * The rows for a level and path (none: no interaction there).
- *
- * @see https://hl7.org/fhir/R4/http.html
  */
 export function interactionRows(level: InteractionLevel, path: InteractionPath): readonly (typeof REST_INTERACTIONS)[number][] {
   return REST_INTERACTIONS.filter((row) => row.level === level && row.path === path);

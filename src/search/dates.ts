@@ -46,7 +46,6 @@ export function parseDateRange(value: string): DateRange | undefined {
 
 /**
  * Whether a resource's date range satisfies `prefix` against the search range.
- * @see https://hl7.org/fhir/R4/search.html#prefix
  */
 export function compareDateRanges(prefix: Prefix, target: DateRange, search: DateRange): boolean {
   const contains = target.start >= search.start && target.end <= search.end;

@@ -150,7 +150,6 @@ function revIncludeFrom<E extends SearchEntry>(index: SearchIndex<E>, targets: r
 
 /**
  * Executes a search of one resource type.
- * @see https://hl7.org/fhir/R4/search.html#sort
  * @see https://hl7.org/fhir/R4/search.html#include
  */
 export function executeSearch<E extends SearchEntry>(index: SearchIndex<E>, query: SearchQuery, context: MatchContext): SearchResult<E> {

@@ -47,7 +47,6 @@ function inSet(set: ReadonlySet<string>, name: string): boolean {
 
 /**
  * Applies `_summary` / `_elements` to one resource; returns the resource itself when nothing is removed.
- * @see https://hl7.org/fhir/R4/search.html#summary
  */
 export function subsetResource(resource: Resource, summary: SummaryMode | undefined, elements: readonly string[] | undefined): Resource {
   if (elements !== undefined) {

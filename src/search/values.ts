@@ -177,7 +177,6 @@ export function extractFrom(param: SearchParamDef, input: TypedValue, expression
 
 /**
  * The values of `param` on `resource`, cached per resource object (stored versions are immutable).
- * @see https://hl7.org/fhir/R4/search.html#ptypes
  */
 export function extractValues(resource: Resource, param: SearchParamDef): ExtractedValues {
   let perResource = cache.get(resource);

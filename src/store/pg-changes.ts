@@ -149,7 +149,6 @@ function listenForChanges(connectionString: string, onChange: () => void): Chang
 
 /**
  * Starts following the database's change log.
- * @see https://www.postgresql.org/docs/15/sql-listen.html
  */
 export function followChanges(options: ChangeFollowerOptions): ChangeFollower {
   const runner = createCatchUpRunner(options);

@@ -86,7 +86,6 @@ function isError(issue: OperationOutcomeIssue): boolean {
 
 /**
  * Opens the repository: builds the index from the store.
- * @see https://hl7.org/fhir/R4/http.html
  */
 export async function openRepository(options: RepositoryOptions): Promise<Repository> {
   const repository = new Repository(options);

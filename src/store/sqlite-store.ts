@@ -68,7 +68,6 @@ interface VersionRow {
 
 /**
  * Content longer than this (characters) is stored deflated (see the module comment).
- * @see https://www.rfc-editor.org/rfc/rfc1951
  */
 export const DEFLATE_CHARS = 1024 * 1024;
 

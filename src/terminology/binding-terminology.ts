@@ -74,8 +74,6 @@ function lookupIn(ctx: TxContext, coding: { readonly system: string; readonly ve
 /**
  * The binding check's terminology: what one validation sees first, then `layers` (for the server, its
  * store), then the FHIR core terminology unless `core` is null.
- *
- * @see https://hl7.org/fhir/R4/terminologies.html#binding
  */
 export function createBindingTerminology(options: { readonly layers?: readonly TerminologyResources[]; readonly core?: TerminologyResources | null } = {}): BindingTerminology {
   return (source: BindingTerminologySource): BindingCodes => {

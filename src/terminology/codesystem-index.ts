@@ -13,16 +13,12 @@ import { TextIndex } from './text-index.ts';
 
 /**
  * Concept property URIs of http://hl7.org/fhir/concept-properties.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export const CONCEPT_PROPERTY = 'http://hl7.org/fhir/concept-properties#';
 const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
 /**
  * Status flags of a concept.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export const ConceptFlag = {
   Abstract: 1,
@@ -44,8 +40,6 @@ function propertyValue(p: CodeSystemConceptProperty): string | boolean | number 
 
 /**
  * The index of one CodeSystem resource.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export class CodeSystemIndex {
   readonly resource: CodeSystem;
@@ -347,8 +341,6 @@ const cache = new WeakMap<CodeSystem, CodeSystemIndex>();
 
 /**
  * The index of a CodeSystem resource object, built once per object.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function indexCodeSystem(resource: CodeSystem): CodeSystemIndex {
   let idx = cache.get(resource);

@@ -64,8 +64,6 @@ function subsumptionFilter(idx: CodeSystemIndex, target: number, op: string): Co
 
 /**
  * A filter on the concept itself (property `concept` or `code`); undefined when the operator is not supported.
- *
- * @see https://hl7.org/fhir/R4/valueset-filter-operator.html
  */
 export function conceptFilter(idx: CodeSystemIndex, op: string, value: string): ConceptFilter | undefined {
   switch (op) {
@@ -93,8 +91,6 @@ export function conceptFilter(idx: CodeSystemIndex, op: string, value: string): 
 /**
  * A filter on a concept property, given the values of that property for a concept; undefined when the
  * operator is not supported.
- *
- * @see https://hl7.org/fhir/R4/valueset-filter-operator.html
  */
 export function propertyFilter(valuesOf: (c: number) => readonly string[], op: string, value: string): ConceptFilter | undefined {
   switch (op) {

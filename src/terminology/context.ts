@@ -18,14 +18,10 @@ import { compareVersions, hasWildcards, versionMatches } from '../fhir/versions.
 
 /**
  * Default maximum number of codes an expansion may produce (unless paged with `count`).
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const MAX_EXPANSION_SIZE = 50_000;
 /**
  * Default time budget of one terminology operation.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const OPERATION_TIME_LIMIT_MS = 10_000;
 
@@ -33,8 +29,6 @@ const SUPPLEMENT_TYPE = 'http://hl7.org/fhir/StructureDefinition/codesystem-supp
 
 /**
  * Options of a context.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export interface TxContextOptions {
   /** Resource layers, highest priority first (tx-resources, store, core). */
@@ -56,8 +50,6 @@ const sharedProviders = new WeakMap<CodeSystem, FhirCodeSystemProvider>();
 
 /**
  * The per-request context.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export class TxContext {
   readonly layers: readonly TerminologyResources[];
@@ -265,8 +257,6 @@ export class TxContext {
 
 /**
  * True when a resource's version satisfies the criteria (exact, or wildcard).
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function matchesVersion(criteria: string, resource: { version?: string }): boolean {
   const v = resource.version;

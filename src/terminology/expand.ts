@@ -29,8 +29,6 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Options of one expansion.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export interface ExpandOptions {
   /** The canonicals of the value sets being expanded above this one (cycle detection). */
@@ -84,8 +82,6 @@ function entriesByCode(list: readonly Entry[] | undefined, into = new Map<string
 
 /**
  * The expansion engine for one value set.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export class ValueSetExpander {
   private readonly ctx: TxContext;
@@ -256,8 +252,6 @@ export class ValueSetExpander {
 
 /**
  * Expands a value set for a request (top level: parameters echoed, paging applied), in R4 form.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function expandValueSet(ctx: TxContext, vs: ValueSet): ValueSet {
   const expander = new ValueSetExpander(ctx, { topLevel: true });

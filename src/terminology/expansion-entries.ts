@@ -43,8 +43,6 @@ const PASSED_THROUGH_VS_EXTENSIONS = [
 
 /**
  * A property value of an expansion entry (R5 shape; emitted as an extension in R4).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export interface EntryProperty {
   code: string;
@@ -53,8 +51,6 @@ export interface EntryProperty {
 
 /**
  * An expansion entry (R5 shape with `property`; converted for R4 on output).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export interface Entry extends ValueSetExpansionContains {
   property?: EntryProperty[];

@@ -140,8 +140,6 @@ function noteSupplements(run: ExpansionRun, provider: CodeSystemProvider): void 
 
 /**
  * Collects the codes of one include (`path` is its FHIRPath, for filter errors).
- *
- * @see https://hl7.org/fhir/R4/valueset.html#compose
  */
 export function includeCodes(run: ExpansionRun, includeRule: ValueSetComposeInclude, path: string, excludeInactive: boolean): void {
   const p = run.ctx.params;
@@ -171,8 +169,6 @@ export function includeCodes(run: ExpansionRun, includeRule: ValueSetComposeIncl
 
 /**
  * Records the codes (or whole systems) one exclude removes.
- *
- * @see https://hl7.org/fhir/R4/valueset.html#compose
  */
 export function excludeCodes(run: ExpansionRun, excludeRule: ValueSetComposeInclude, excludeSpecialCase: boolean): void {
   const codes = run.codes;

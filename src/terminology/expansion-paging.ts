@@ -14,8 +14,6 @@ export const PAGE_FILLED = Object.freeze({ pageFilled: true });
 
 /**
  * 422 too-costly: the expansion of `source` has more codes than `limit`.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function tooCostly(source: string, limit: number): FhirError {
   return txError(422, {

@@ -16,8 +16,6 @@ const ECHOED_FLAGS = ['excludeNested', 'activeOnly', 'includeDesignations', 'inc
 
 /**
  * The parameters of one expansion, each name/value pair once, in order of first use.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export class ExpansionParameters {
   readonly list: ValueSetExpansionParameter[] = [];
@@ -54,8 +52,6 @@ export class ExpansionParameters {
 /**
  * Echoes the request parameters that shaped a top-level expansion: the text filter, the display language
  * (the displayLanguage parameter, else the HTTP Accept-Language), designations and the boolean flags given.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function echoRequestParameters(out: ExpansionParameters, p: TxParams, textFilter: string | undefined): void {
   if (textFilter !== undefined) out.str('filter', textFilter);
@@ -69,8 +65,6 @@ export function echoRequestParameters(out: ExpansionParameters, p: TxParams, tex
 /**
  * Adds a `warning-…` parameter when a used resource is deprecated, withdrawn, retired, experimental or
  * draft — unless `source`, the value set that uses it, is so too.
- *
- * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
 export function statusWarning(
   out: ExpansionParameters,

@@ -9,21 +9,15 @@ import { setField } from '../lib/records.ts';
 
 /**
  * R5 expansion.property in R4.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export const EXT_EXPANSION_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property';
 /**
  * R5 expansion.contains.property in R4.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export const EXT_CONTAINS_PROPERTY = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property';
 
 /**
  * Converts an expansion built with R5 `property` elements to its R4 form (extensions).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function expansionToR4(vs: ValueSet, options: { readonly ownedEntries?: boolean } = {}): ValueSet {
   const exp = vs.expansion as (ValueSetExpansion & { property?: { code: string; uri?: string }[] }) | undefined;

@@ -19,8 +19,6 @@ const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefin
 const VERSION_ALGORITHM_EXT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.versionAlgorithm';
 /**
  * The `use` of a display designation.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export const DISPLAY_USE = { system: 'http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra', code: 'preferredForLanguage', display: 'Preferred For Language' };
 
@@ -31,8 +29,6 @@ type R5CodeSystem = CodeSystem & {
 
 /**
  * The versionAlgorithm of a CodeSystem or ValueSet (R5 element or its R4 extension).
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function versionAlgorithmOf(resource: { extension?: Extension[] } & Record<string, unknown>): string | undefined {
   const r: Partial<R5CodeSystem> = resource;
@@ -54,8 +50,6 @@ const EMPTY: readonly never[] = [];
 
 /**
  * A provider over a FHIR CodeSystem resource.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export class FhirCodeSystemProvider implements CodeSystemProvider {
   readonly index: CodeSystemIndex;

@@ -12,21 +12,15 @@ import { formatMessage } from './messages.ts';
 
 /**
  * URL of the extension naming the message id of an issue.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export const MESSAGE_ID_URL = 'http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id';
 /**
  * The code system of terminology issue types.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export const TX_ISSUE_TYPE_SYSTEM = 'http://hl7.org/fhir/tools/CodeSystem/tx-issue-type';
 
 /**
  * One issue to report.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export interface TxIssue {
   readonly severity: IssueSeverity;
@@ -43,8 +37,6 @@ export interface TxIssue {
 
 /**
  * Converts a TxIssue to a FHIR issue.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function toFhirIssue(issue: TxIssue): OperationOutcomeIssue {
   const out: OperationOutcomeIssue = { severity: issue.severity, code: issue.code };
@@ -65,8 +57,6 @@ export function toFhirIssue(issue: TxIssue): OperationOutcomeIssue {
 
 /**
  * An ordered, de-duplicating list of issues that becomes an OperationOutcome.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export class IssueList {
   private readonly list: TxIssue[] = [];
@@ -108,8 +98,6 @@ export class IssueList {
 
 /**
  * A FhirError carrying a single terminology issue.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function txError(status: number, issue: TxIssue): FhirError {
   return new FhirError(status, { resourceType: 'OperationOutcome', issue: [toFhirIssue(issue)] });

@@ -8,8 +8,6 @@
 
 /**
  * One language preference: a tag (or `*`) and its quality.
- *
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export interface LanguagePreference {
   readonly code: string;
@@ -18,8 +16,6 @@ export interface LanguagePreference {
 
 /**
  * How closely two tags must agree.
- *
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export const LanguageMatch = {
   /** The whole tag (case-insensitive). */
@@ -31,8 +27,6 @@ export const LanguageMatch = {
 } as const;
 /**
  * A language match level.
- *
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export type LanguageMatch = (typeof LanguageMatch)[keyof typeof LanguageMatch];
 
@@ -50,9 +44,7 @@ export type LanguageMatch = (typeof LanguageMatch)[keyof typeof LanguageMatch];
  * header, as RFC 9110 allows. Choosing the one display among acceptable designations uses RFC 4647 §3.4
  * lookup (`de-CH` falls back to `de`), see {@link languageMatches}.
  *
- * @see https://www.rfc-editor.org/rfc/rfc9110#name-accept-language
  * @see https://www.rfc-editor.org/rfc/rfc4647#section-3.3.1
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export class LanguageList {
   readonly preferences: readonly LanguagePreference[];
@@ -107,8 +99,6 @@ export class LanguageList {
 /**
  * True when a language range matches a tag by RFC 4647 basic filtering: `*`, the whole tag, or a prefix of it
  * ending at a `-` (case-insensitive): `en` matches `en-US`, `en-US` does not match `en`.
- *
- * @see https://www.rfc-editor.org/rfc/rfc4647#section-3.3.1
  */
 export function filterMatches(range: string, tag: string): boolean {
   if (range === '*') return true;
@@ -141,7 +131,6 @@ export function isValidLanguageTag(tag: string): boolean {
  * RFC 9110 §12.5.4: `language-range [ OWS ";" OWS "q=" qvalue ]`, qvalue 0 to 1 with up to three decimals);
  * parameters other than `q` are ignored.
  *
- * @see https://www.rfc-editor.org/rfc/rfc9110#name-accept-language
  * @see https://www.rfc-editor.org/rfc/rfc9110#name-quality-values
  */
 export function parseAcceptLanguage(value: string | undefined): LanguageList | undefined {
@@ -177,8 +166,6 @@ export function parseAcceptLanguage(value: string | undefined): LanguageList | u
 
 /**
  * The primary language subtag, lower-cased.
- *
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export function primary(tag: string): string {
   const i = tag.indexOf('-');
@@ -194,8 +181,6 @@ function region(tag: string): string {
 
 /**
  * True when the requested tag matches the actual tag at the given level (`*` matches anything).
- *
- * @see https://hl7.org/fhir/R4/languages.html
  */
 export function languageMatches(requested: string, actual: string, level: LanguageMatch): boolean {
   if (requested === '*') return true;

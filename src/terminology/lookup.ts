@@ -14,8 +14,6 @@ import { presentVersionList } from '../fhir/versions.ts';
 
 /**
  * What to look up.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export interface LookupInput {
   readonly system: string;
@@ -31,8 +29,6 @@ function wants(props: readonly string[], name: string): boolean {
 
 /**
  * Resolves the provider for a lookup or throws 404 with the reference wording.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export function resolveLookupProvider(ctx: TxContext, system: string, version: string | undefined): CodeSystemProvider {
   const v = ctx.determineVersion(system, version);
@@ -50,8 +46,6 @@ export function resolveLookupProvider(ctx: TxContext, system: string, version: s
 
 /**
  * Checks that the supplements a request names exist.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export function checkRequestedSupplements(ctx: TxContext, provider: CodeSystemProvider): void {
   if (ctx.params.supplements.size === 0) return;
@@ -62,8 +56,6 @@ export function checkRequestedSupplements(ctx: TxContext, provider: CodeSystemPr
 
 /**
  * Looks a code up.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export function lookupCode(ctx: TxContext, input: LookupInput): Parameters {
   const provider = resolveLookupProvider(ctx, input.system, input.version);

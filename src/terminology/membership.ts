@@ -17,8 +17,6 @@ import { validateInValueSet } from './validate-code.ts';
 
 /**
  * What membership of a coding in a value set comes to.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export type Membership = 'member' | 'not-member' | 'unknown';
 
@@ -40,8 +38,6 @@ export function membershipContext(layers: readonly TerminologyResources[], optio
 /**
  * Decides membership of a coding in a value set as `$validate-code` does, given as a `coding` or as a bare
  * `code` (then `ctx` is made with `inferSystem` when the coding has no system).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function membershipIn(ctx: TxContext, valueSet: ValueSet, coding: Coding, mode: 'code' | 'coding'): Membership {
   if (coding.code === undefined) return 'unknown';
@@ -58,8 +54,6 @@ export function membershipIn(ctx: TxContext, valueSet: ValueSet, coding: Coding,
 
 /**
  * The layers of a membership test: these resources, then the FHIR core terminology unless `core` is null.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function withCore(layers: readonly TerminologyResources[], core: TerminologyResources | null | undefined): TerminologyResources[] {
   const coreLayer = core === undefined ? coreTerminology() : core;
@@ -68,8 +62,6 @@ export function withCore(layers: readonly TerminologyResources[], core: Terminol
 
 /**
  * Builds a membership test over these resources (and the FHIR core terminology unless `core` is null).
- *
- * @see https://hl7.org/fhir/R4/fhirpath.html#functions
  */
 export function valueSetMembership(resources: TerminologyResources, options: { core?: TerminologyResources | null } = {}): (valueSet: string, coding: Coding) => boolean | undefined {
   const layers = withCore([resources], options.core);

@@ -10,8 +10,6 @@ import { echoed } from '../fhir/errors.ts';
 
 /**
  * Message templates by id. Plural messages have `_one` / `_other` variants.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export const MESSAGES = {
   ABSTRACT_CODE_NOT_ALLOWED: "Code '{0}#{1}' is abstract, and not allowed in this context",
@@ -113,15 +111,11 @@ export const MESSAGES = {
 
 /**
  * A message id of the catalogue.
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export type MessageId = keyof typeof MESSAGES;
 
 /**
  * Formats a message: `{n}` is replaced by `args[n]` (missing arguments become empty).
- *
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function formatMessage(id: MessageId, args: readonly (string | number | undefined)[]): string {
   const parts = templateParts(id);

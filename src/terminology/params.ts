@@ -23,15 +23,11 @@ const EXPANSION_PARAMETER_URLS = [
 
 /**
  * How a version rule applies.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export type VersionRuleMode = 'default' | 'check' | 'override';
 
 /**
  * A version rule from `system-version` (default), `check-system-version` (check) or `force-system-version` (override).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export interface VersionRule {
   readonly system: string;
@@ -148,15 +144,11 @@ const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
 /**
  * The names of the terminology parameters TxParams decodes (each must be an input of some terminology
  * OperationDefinition, or a value set's embedded parameter; a test keeps the two in step).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export const TX_PARAMETER_NAMES: readonly string[] = [...DECODERS.keys()];
 
 /**
  * The parsed terminology parameters of one request.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export class TxParams {
   /** Languages of the HTTP Accept-Language header. */

@@ -21,8 +21,6 @@ import type { CodeSystem, CodeSystemConceptProperty, CodeSystemProperty, Coding,
 
 /**
  * A designation of a concept.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export interface Designation {
   readonly language?: string;
@@ -39,8 +37,6 @@ export interface Designation {
 
 /**
  * A set of concepts selected by a filter.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export interface ConceptFilter {
   /** True when concept `c` passes the filter. */
@@ -56,8 +52,6 @@ export interface ConceptFilter {
 
 /**
  * Metadata of a code system version, as reported in messages and `used-codesystem`.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export interface CodeSystemInfo {
   readonly url: string;
@@ -82,8 +76,6 @@ export interface CodeSystemInfo {
 
 /**
  * One version of one code system.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export interface CodeSystemProvider extends CodeSystemInfo {
   /** Number of concepts; concept numbers run from 0 to size - 1. */

@@ -13,15 +13,11 @@ import type { CodeSystem, ConceptMap, ValueSet } from '@medplum/fhirtypes';
 
 /**
  * A terminology resource.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export type TerminologyResource = CodeSystem | ValueSet | ConceptMap;
 
 /**
  * The source of terminology resources.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export interface TerminologyResources {
   /** Every stored version of the CodeSystem with this canonical URL (including supplements with that URL). */
@@ -45,8 +41,6 @@ function canonicalBase(url: string): string {
 
 /**
  * An in-memory set of terminology resources (tx-resources, tests, the core package).
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export class MemoryResources implements TerminologyResources {
   private readonly codeSystems = new Map<string, CodeSystem[]>();
@@ -112,8 +106,6 @@ export class MemoryResources implements TerminologyResources {
 
 /**
  * True when a ConceptMap could translate codes of `system` (or between the given scopes).
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function conceptMapInvolves(m: ConceptMap, q: { readonly source?: string; readonly target?: string; readonly system?: string }): boolean {
   const src = m.sourceUri ?? m.sourceCanonical;

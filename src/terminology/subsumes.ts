@@ -12,8 +12,6 @@ import { formatMessage } from './messages.ts';
 
 /**
  * The concept subsumption outcomes.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export const SubsumptionOutcome = {
   Equivalent: 'equivalent',
@@ -23,15 +21,11 @@ export const SubsumptionOutcome = {
 } as const;
 /**
  * A subsumption outcome.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export type SubsumptionOutcome = (typeof SubsumptionOutcome)[keyof typeof SubsumptionOutcome];
 
 /**
  * The two codes to compare.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export interface SubsumesInput {
   readonly system: string;
@@ -42,8 +36,6 @@ export interface SubsumesInput {
 
 /**
  * Tests subsumption between two codes.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export function subsumes(ctx: TxContext, input: SubsumesInput): Parameters {
   const v = ctx.determineVersion(input.system, input.version);

@@ -21,8 +21,6 @@ const TOKEN = /[\p{L}\p{N}]+/gu;
 
 /**
  * Splits a text into lower-cased tokens.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function tokenize(text: string): string[] {
   return text.toLowerCase().match(TOKEN) ?? [];
@@ -30,8 +28,6 @@ export function tokenize(text: string): string[] {
 
 /**
  * The inverted index.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export class TextIndex {
   private readonly tokens: string[];
@@ -144,8 +140,6 @@ const EMPTY = new Int32Array(0);
 
 /**
  * The first position ≥ `from` in the ascending `list` whose value is ≥ `value` (galloping search).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function gallop(list: Int32Array, from: number, value: number): number {
   let lo = from;
@@ -169,8 +163,6 @@ export function gallop(list: Int32Array, from: number, value: number): number {
  * Calls `fn` for each concept in all the (ascending) lists, in ascending order, optionally only within
  * [from, to); stops when `fn` returns false. Cursors advance by galloping, so a page of matches costs
  * O(matches × log gap), not a scan.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function forEachIntersection(lists: readonly Int32Array[], fn: (c: number) => boolean | void, from = 0, to = Number.MAX_SAFE_INTEGER): void {
   const first = lists[0];

@@ -35,8 +35,6 @@ const EQUIVALENCE_TO_RELATIONSHIP: Readonly<Record<string, string>> = {
 
 /**
  * What to translate.
- *
- * @see https://hl7.org/fhir/R4/conceptmap-operation-translate.html
  */
 export interface TranslateInput {
   readonly url?: string;
@@ -64,8 +62,6 @@ function relationshipOf(t: R5Target): string {
 
 /**
  * Translates a code.
- *
- * @see https://hl7.org/fhir/R4/conceptmap-operation-translate.html
  */
 export function translate(ctx: TxContext, input: TranslateInput): Parameters {
   const maps: ConceptMap[] = [];

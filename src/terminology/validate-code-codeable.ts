@@ -268,8 +268,6 @@ function summariseNotInValueSet(k: ConceptCheck, codingCount: number): void {
 /**
  * Validates a CodeableConcept against a value set (a code or Coding is a CodeableConcept with one coding);
  * `issuePath` is `CodeableConcept`, `Coding` or '' (a code).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function checkCodeableConcept(scope: CheckScope, issuePath: string, cc: CodeableConcept, mode: ValidationMode): Parameters {
   const op = new IssueList();

@@ -19,8 +19,6 @@ import { latestVersionFirst } from './valueset-definition.ts';
 
 /**
  * One code to check, and where its findings go.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export interface CodeCheck {
   readonly path: string;
@@ -211,8 +209,6 @@ function inExpansion(scope: CheckScope, k: SystemCheck): boolean | undefined {
 
 /**
  * Checks one code against a value set: true / false, or undefined when its system is unknown.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function checkCode(scope: CheckScope, k: CodeCheck): boolean | undefined {
   const { ctx, vs } = scope;

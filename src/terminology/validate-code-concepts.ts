@@ -170,8 +170,6 @@ function inFilters(k: ConceptSetCheck, filters: NonNullable<ValueSetComposeInclu
 
 /**
  * Whether a code is in one include/exclude (concepts, filters or the whole system).
- *
- * @see https://hl7.org/fhir/R4/valueset.html#compose
  */
 export function checkConceptSet(k: ConceptSetCheck, cset: ValueSetComposeInclude): boolean {
   if (cset.concept === undefined && cset.filter === undefined) return inWholeSystem(k);

@@ -12,8 +12,6 @@ import type { MessageId } from './messages.ts';
 
 /**
  * How the value was given: a code (+system), a Coding or a CodeableConcept.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export type ValidationMode = 'code' | 'coding' | 'codeableConcept';
 

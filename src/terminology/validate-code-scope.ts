@@ -11,8 +11,6 @@ import { vurl } from './valueset-definition.ts';
 
 /**
  * A value set being checked.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export interface CheckScope {
   readonly ctx: TxContext;

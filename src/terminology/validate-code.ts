@@ -27,8 +27,6 @@ import { checkNotCircular, filterNotUnderstoodError, filterOp, filterWithoutValu
 
 /**
  * An issue raised while preparing the check, answered as a Parameters with result = false.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export class PrepareIssue extends Error {
   readonly issue: TxIssue;
@@ -74,8 +72,6 @@ function checkFilters(vs: ValueSet, path: string, cc: ValueSetComposeInclude, pr
 
 /**
  * A value set being checked, with the checkers of the value sets it imports.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export class ValueSetChecker implements CheckScope {
   readonly ctx: TxContext;
@@ -134,8 +130,6 @@ export class ValueSetChecker implements CheckScope {
 
   /**
    * Validates a CodeableConcept (a code or Coding is a CodeableConcept with one coding).
-   *
-   * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
    */
   checkCodeableConcept(issuePath: string, cc: CodeableConcept, mode: ValidationMode): Parameters {
     return checkCodeableConcept(this, issuePath, cc, mode);
@@ -144,8 +138,6 @@ export class ValueSetChecker implements CheckScope {
 
 /**
  * The implicit value set of a code system (for CodeSystem/$validate-code).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function valueSetForCodeSystem(cs: CodeSystemProvider): ValueSet {
   const include: ValueSetComposeInclude = { system: cs.url };
@@ -157,8 +149,6 @@ export function valueSetForCodeSystem(cs: CodeSystemProvider): ValueSet {
 
 /**
  * The Parameters answer to a preparation issue (result = false, the issue, the coded value).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function prepareIssueResult(ctx: TxContext, e: PrepareIssue, coded: CodeableConcept | undefined, mode: ValidationMode | undefined): Parameters {
   const op = new IssueList();
@@ -188,8 +178,6 @@ export function prepareIssueResult(ctx: TxContext, e: PrepareIssue, coded: Codea
 
 /**
  * Validates a coded value against a value set; preparation issues become a result = false answer.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function validateInValueSet(ctx: TxContext, vs: ValueSet, coded: CodeableConcept, mode: ValidationMode, options: { internallyDefined?: boolean } = {}): Parameters {
   const checker = new ValueSetChecker(ctx, vs, { internallyDefined: options.internallyDefined });

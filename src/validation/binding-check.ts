@@ -186,7 +186,6 @@ function checkCodeSystem(context: BindingCheckContext, report: BindingReport, co
 
 /**
  * Creates the binding check for one resource.
- * @see https://hl7.org/fhir/R4/terminologies.html#binding
  */
 export function createBindingCheck(context: BindingCheckContext): WalkCheck & { readonly issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];

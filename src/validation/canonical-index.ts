@@ -15,13 +15,11 @@ import type { CanonicalReference, CanonicalResolver } from './types.ts';
 
 /**
  * Where a canonical resolved.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export type CanonicalSource = 'package' | 'resolver' | 'core';
 
 /**
  * The outcome of resolving a canonical.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export type CanonicalResolution =
   | { readonly found: true; readonly resource: CanonicalResource; readonly source: CanonicalSource }
@@ -51,7 +49,6 @@ function pick(candidates: readonly CanonicalResource[], version: string | undefi
 
 /**
  * `ResourceType/id` key of a resource.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export function resourceKey(resource: { readonly resourceType?: unknown; readonly id?: unknown }): string {
   return `${String(resource.resourceType)}/${String(resource.id)}`;
@@ -59,7 +56,6 @@ export function resourceKey(resource: { readonly resourceType?: unknown; readonl
 
 /**
  * The package's resources indexed for resolution, plus the chain beyond the package.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export class CanonicalIndex {
   private readonly byUrl = new Map<string, CanonicalResource[]>();

@@ -51,8 +51,6 @@ interface CodingAt {
  * What {@link scanConceptTree} found in a plain tree: for each concept (numbered in visiting order) its
  * parent's number (-1 at the top) and its index among its siblings — from which its location is built only
  * when needed — and every Coding.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export interface PlainConceptTree {
   readonly concepts: number;
@@ -167,8 +165,6 @@ function plainConcept(concept: Record<string, unknown>, n: number, codings: Codi
 /**
  * Scans a CodeSystem's `concept` tree without recursion: the tree's concepts and Codings when it is plain
  * (see the module comment), else undefined.
- *
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function scanConceptTree(concept: unknown): PlainConceptTree | undefined {
   const top = objects(concept);
@@ -212,7 +208,6 @@ function codingElements(): { readonly use: { owner: InternalTypeSchema; name: st
  * element) is walked once, and the issues that walk added to `sinks` are repeated, relocated, for every
  * other place the same Coding occurs.
  * @param sinks - the issue lists of the checks behind `callbacks`
- * @see https://hl7.org/fhir/R4/codesystem.html
  */
 export function visitConceptCodings(resource: Resource, tree: PlainConceptTree, callbacks: WalkCallbacks, sinks: readonly ValidationIssue[][]): void {
   const elements = codingElements();

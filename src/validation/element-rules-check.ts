@@ -202,7 +202,6 @@ function checkNarrative(issues: ValidationIssue[], visit: ElementVisit): void {
 
 /**
  * Creates the element-rules check for one resource.
- * @see https://hl7.org/fhir/R4/conformance-rules.html#constraints
  */
 export function createElementRulesCheck(root: Resource): WalkCheck & { readonly issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];

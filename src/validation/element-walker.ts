@@ -40,13 +40,11 @@ export interface ElementVisit {
 
 /**
  * A visitor; returning `false` stops the walk from descending into the value.
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export type ElementVisitor = (visit: ElementVisit) => void | boolean;
 
 /**
  * Resource entry of a walk (a root or contained resource).
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export interface ResourceVisit {
   readonly path: string;
@@ -56,7 +54,6 @@ export interface ResourceVisit {
 
 /**
  * Callbacks of a walk.
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export interface WalkCallbacks {
   readonly onElement: ElementVisitor;
@@ -71,7 +68,6 @@ function capitalize(s: string): string {
 
 /**
  * Finds the element of a JSON property, resolving choice elements (`timingTiming` → `timing[x]`, type Timing).
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export function resolveProperty(
   schema: InternalTypeSchema,
@@ -92,7 +88,6 @@ export function resolveProperty(
 
 /**
  * The type schema of a complex value of type `type` (inner backbone types first, then data and resource types).
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export function complexTypeSchema(owner: InternalTypeSchema, type: string, value: unknown): InternalTypeSchema | undefined {
   if (type === 'Resource' || r4ResourceTypes().has(type)) {
@@ -116,7 +111,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Walks a resource (R4 core structures must be indexed). Unknown resource types are not walked.
  * @param resource - the resource (as parsed JSON).
  * @param callbacks - called for every resource (root and contained) and every element value.
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export function walkResource(resource: Resource, callbacks: WalkCallbacks): void {
   ensureCoreStructures();
@@ -166,7 +160,6 @@ function walkObject(
 /**
  * Visits one (non-null) value as the walk does: reports it, then walks into it when it is complex.
  * @param owner - the type schema holding the value's element (for resolving backbone types)
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export function walkValue(visit: ElementVisit, owner: InternalTypeSchema, callbacks: WalkCallbacks): void {
   const { type, value } = visit;
@@ -178,7 +171,6 @@ export function walkValue(visit: ElementVisit, owner: InternalTypeSchema, callba
 
 /**
  * A check that runs as part of the single walk of a resource and collects issues.
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export interface WalkCheck {
   onElement(visit: ElementVisit): void;
@@ -190,7 +182,6 @@ export interface WalkCheck {
 /**
  * Runs several checks in one walk of the resource. `options.skip` leaves properties out of the walk and
  * `options.more` visits them another way, before the checks finish.
- * @see https://hl7.org/fhir/R4/elementdefinition.html
  */
 export function walkWithChecks(resource: Resource, checks: readonly WalkCheck[], options: { readonly skip?: WalkCallbacks['skip']; readonly more?: (callbacks: WalkCallbacks) => void } = {}): void {
   const callbacks: WalkCallbacks = {

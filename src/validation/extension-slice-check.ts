@@ -93,7 +93,6 @@ function checkValue(extension: Located, url: string, lookup: ExtensionDefinition
 /**
  * Checks the extension slices of `profile` on `resource`.
  * @param lookup - finds extension definitions, for the value type check.
- * @see https://hl7.org/fhir/R4/profiling.html#slicing
  */
 export function checkExtensionSlices(resource: Resource, profile: StructureDefinition, lookup: ExtensionDefinitionLookup): ValidationIssue[] {
   const slices = extensionSlices(profile);

@@ -20,7 +20,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Splits an RFC 6901 JSON pointer into property names and array indexes.
- * @see https://hl7.org/fhir/R4/fhirpath.html
  */
 export function parseJsonPointer(pointer: string): Segment[] {
   if (pointer === '') return [];
@@ -34,7 +33,6 @@ export function parseJsonPointer(pointer: string): Segment[] {
 /**
  * The FHIRPath location of a JSON location inside a resource. Names the definitions know are mapped (choice
  * types, primitive extensions); unknown names are kept as they are.
- * @see https://hl7.org/fhir/R4/fhirpath.html
  */
 export function expressionFromJsonPath(resource: unknown, segments: readonly Segment[]): string {
   ensureCoreStructures();
@@ -79,7 +77,6 @@ export function expressionFromJsonPath(resource: unknown, segments: readonly Seg
 
 /**
  * The FHIRPath location of an ajv `instancePath`.
- * @see https://hl7.org/fhir/R4/fhirpath.html
  */
 export function expressionFromJsonPointer(resource: unknown, pointer: string): string {
   return expressionFromJsonPath(resource, parseJsonPointer(pointer));
@@ -89,7 +86,6 @@ export function expressionFromJsonPointer(resource: unknown, pointer: string): s
  * Maps a `@medplum/core` issue location (`PlanDefinition.action[0].timing[x].repeat`) onto the JSON of the
  * resource, then into the validator's FHIRPath style. Locations that cannot be followed in the JSON (paths
  * without indexes) keep their names, with `[x]` removed.
- * @see https://hl7.org/fhir/R4/fhirpath.html
  */
 export function normalizeElementPath(resource: unknown, path: string): string {
   const tokens = path.split('.');

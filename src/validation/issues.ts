@@ -20,7 +20,6 @@ export type IssueSeverity = OperationOutcomeIssue['severity'];
 
 /**
  * What a check reports: the parts of an issue that vary.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export interface IssueInput {
   readonly severity: IssueSeverity;
@@ -49,7 +48,6 @@ export function createIssue(check: ValidationCheck, input: IssueInput): Validati
 /**
  * Re-tags an issue produced elsewhere (e.g. by `@medplum/core`) with a check and, optionally, a new location
  * and text. Never mutates the input.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function tagIssue(
   issue: OperationOutcomeIssue,
@@ -68,7 +66,6 @@ export function tagIssue(
 
 /**
  * The check that raised an issue (from its `details.coding`), if the validator raised it.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function issueCheck(issue: OperationOutcomeIssue): ValidationCheck | undefined {
   return issue.details?.coding?.find((c) => c.system === VALIDATION_CHECK_SYSTEM)?.code as ValidationCheck | undefined;
@@ -76,7 +73,6 @@ export function issueCheck(issue: OperationOutcomeIssue): ValidationCheck | unde
 
 /**
  * The FHIRPath location of an issue, or '' when it has none.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function issueExpression(issue: OperationOutcomeIssue): string {
   return issue.expression?.[0] ?? '';
@@ -88,7 +84,6 @@ function issueKey(issue: OperationOutcomeIssue): string {
 
 /**
  * Drops exact repeats (same severity, code, location and text), keeping the first.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function dedupeIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
   const seen = new Set<string>();
@@ -107,7 +102,6 @@ const SEVERITY_RANK: Readonly<Record<IssueSeverity, number>> = { fatal: 0, error
 
 /**
  * Orders issues by severity (most severe first), keeping the check order within a severity.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function sortIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
   return issues
@@ -118,7 +112,6 @@ export function sortIssues(issues: readonly ValidationIssue[]): ValidationIssue[
 
 /**
  * True for `error` and `fatal` issues: the ones that make content invalid.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function isErrorIssue(issue: OperationOutcomeIssue): boolean {
   return issue.severity === 'error' || issue.severity === 'fatal';
@@ -126,7 +119,6 @@ export function isErrorIssue(issue: OperationOutcomeIssue): boolean {
 
 /**
  * Counts issues by severity.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function countIssues(issues: readonly OperationOutcomeIssue[]): { errors: number; warnings: number; information: number } {
   let errors = 0;
@@ -143,7 +135,6 @@ export function countIssues(issues: readonly OperationOutcomeIssue[]): { errors:
 /**
  * Most issues one validation reports: past it, one final issue says how many were left out. Listing 80,000
  * copies of one mistake helps nobody and costs seconds of work and megabytes of answer.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export const MAX_ISSUES = 500;
 
@@ -161,7 +152,6 @@ export function omittedIssue(check: ValidationCheck, omitted: number): Validatio
 
 /**
  * The first {@link MAX_ISSUES} issues (already ordered), plus one issue saying how many were left out.
- * @see https://hl7.org/fhir/R4/operationoutcome.html
  */
 export function capIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
   if (issues.length <= MAX_ISSUES) return [...issues];

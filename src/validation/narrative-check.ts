@@ -16,7 +16,7 @@
 /** The XHTML namespace the root `div` declares. */
 const XHTML_NS = 'http://www.w3.org/1999/xhtml';
 
-/** Elements allowed in a narrative. @see https://hl7.org/fhir/R4/narrative.html#xhtml */
+/** Elements allowed in a narrative. */
 const ALLOWED_ELEMENTS = new Set([
   'p', 'br', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'a', 'span', 'b', 'em', 'i', 'strong', 'small', 'big', 'tt',
   'small', 'dfn', 'q', 'var', 'abbr', 'acronym', 'cite', 'blockquote', 'hr', 'address', 'bdo', 'kbd', 'samp', 'sub',
@@ -24,7 +24,7 @@ const ALLOWED_ELEMENTS = new Set([
   'tbody', 'th', 'td', 'code', 'samp', 'img', 'map', 'area', 'ins', 'del',
 ]);
 
-/** Attributes allowed on narrative elements. @see https://hl7.org/fhir/R4/narrative.html#xhtml */
+/** Attributes allowed on narrative elements. */
 const ALLOWED_ATTRIBUTES = new Set([
   'title', 'style', 'class', 'id', 'lang', 'xml:lang', 'dir', 'accesskey', 'tabindex', 'href', 'name', 'src', 'alt',
   'width', 'height', 'border', 'align', 'valign', 'colspan', 'rowspan', 'span', 'cellpadding', 'cellspacing', 'frame',
@@ -40,7 +40,6 @@ const ENTITY = /^&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);/;
 
 /**
  * The problems of a narrative `div`, each a sentence; empty when `txt-1` and `txt-2` hold.
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function narrativeProblems(div: string): string[] {
   const problems: string[] = [];

@@ -45,7 +45,6 @@ function mergeElement(base: ElementDefinition, diff: ElementDefinition): Element
 /**
  * The profile with a snapshot derived from its differential and `base` (its `baseDefinition`, with a snapshot).
  * @throws UnsupportedDifferentialError when a differential element has no counterpart in the base.
- * @see https://hl7.org/fhir/R4/profiling.html#snapshot
  */
 export function snapshotFromDifferential(profile: StructureDefinition, base: StructureDefinition): StructureDefinition {
   const baseElements = base.snapshot?.element ?? [];

@@ -15,7 +15,6 @@ import { loadR4StructureDefinitions, r4ResourceById, r4Summaries, readR4Definiti
 
 /**
  * A conformance resource: a resource with a canonical url (and usually a version).
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export type CanonicalResource = Resource & { readonly url?: string; readonly version?: string };
 
@@ -58,7 +57,6 @@ function loadNextGroup(): boolean {
 /**
  * All FHIR R4 core conformance resources with this canonical url (every version), loading more core files
  * only while it is not found. Shared objects: never mutate them.
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function findCoreCanonical(url: string): readonly CanonicalResource[] {
   if (loadedGroups === 0) loadNextGroup();
@@ -71,7 +69,6 @@ export function findCoreCanonical(url: string): readonly CanonicalResource[] {
 
 /**
  * Loads every core definition file now (warm-up).
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function loadAllCoreCanonicals(): void {
   while (loadNextGroup()) {
@@ -107,7 +104,6 @@ export function r4ResourceTypes(): ReadonlySet<string> {
 
 /**
  * Indexes the R4 core StructureDefinitions in `@medplum/core` (idempotent; shared with the rest of the server).
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function ensureCoreStructures(): void {
   loadR4StructureDefinitions();
@@ -129,7 +125,6 @@ export const SHAREABLE_PROFILES: Readonly<Record<string, string>> = {
 /**
  * The whole core resource behind a summary returned by `findCoreCanonical` (StructureDefinitions and other
  * non-terminology resources are indexed as summaries); other resources are returned as they are.
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function wholeCoreResource(resource: CanonicalResource): CanonicalResource {
   const file = (resource as Partial<CoreSummary>).file;
@@ -139,7 +134,6 @@ export function wholeCoreResource(resource: CanonicalResource): CanonicalResourc
 
 /**
  * True when `value` is a StructureDefinition with a snapshot (the form profile validation needs).
- * @see https://hl7.org/fhir/R4/downloads.html
  */
 export function isProfileWithSnapshot(value: Resource | undefined): value is StructureDefinition {
   return value?.resourceType === 'StructureDefinition' && (value.snapshot?.element?.length ?? 0) > 0;

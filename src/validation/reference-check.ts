@@ -94,7 +94,6 @@ function unresolvedCanonical(
 
 /**
  * What the reference check needs.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export interface ReferenceCheckContext {
   readonly index: CanonicalIndex;
@@ -243,7 +242,6 @@ function checkElement(run: ReferenceRun, visit: ElementVisit): void {
 
 /**
  * Creates the reference check for one resource.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export function createReferenceCheck(context: ReferenceCheckContext): WalkCheck & { readonly issues: ValidationIssue[] } {
   const run: ReferenceRun = { context, localIds: containedIds(context.root), issues: [] };

@@ -164,7 +164,6 @@ function valueAt(root: unknown, segments: readonly (string | number)[]): unknown
 /**
  * Validates a JSON value against the R4 JSON schema of its resource type.
  * @returns schema issues, at most {@link MAX_ISSUES} and then one saying how many more there were; a value that is not an object with a known R4 `resourceType` gets one issue.
- * @see https://hl7.org/fhir/R4/json.html#schema
  */
 export function checkSchema(resource: unknown): ValidationIssue[] {
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
@@ -210,7 +209,6 @@ export function checkSchema(resource: unknown): ValidationIssue[] {
 
 /**
  * Compiles the schema of the given resource types now (warm-up).
- * @see https://hl7.org/fhir/R4/json.html#schema
  */
 export function compileSchemas(resourceTypes: Iterable<string>): void {
   for (const resourceType of resourceTypes) validatorFor(resourceType);

@@ -27,7 +27,6 @@ export function isShareableType(resourceType: string): boolean {
 /**
  * Checks the CRMI additions to shareability for one artifact.
  * @param canonicalBase - the project's canonical base (artifacts under it must use SemVer).
- * @see https://hl7.org/fhir/R4/shareableplandefinition.html
  */
 export function checkShareableExtras(resource: Resource, canonicalBase: string | undefined): ValidationIssue[] {
   if (!isShareableType(resource.resourceType)) return [];

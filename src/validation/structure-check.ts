@@ -62,7 +62,6 @@ function issueKey(issue: OperationOutcomeIssue): string {
 /**
  * Validates a resource of a known R4 type against the base definitions and then against each profile;
  * profile issues are those the base validation did not already report.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export function checkStructure(resource: Resource, profiles: readonly StructureDefinition[]): ValidationIssue[] {
   ensureCoreStructures();

@@ -81,7 +81,6 @@ function scheduleIdleStop(): void {
  * The structure check of a resource, off the event loop when the resource is large (see the module comment).
  * @param json - the resource's JSON text, when the caller has it (saves serialising it again)
  * @throws FhirError 503 when {@link MAX_QUEUED} checks are already waiting
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export function checkStructureAsync(resource: Resource, profiles: readonly StructureDefinition[], json?: string): Promise<ValidationIssue[]> {
   const text = json ?? JSON.stringify(resource);

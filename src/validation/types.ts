@@ -22,7 +22,6 @@ import type { BindingTerminology } from '../fhir/binding-terminology.ts';
  * - `reference`: canonical references resolve in the package or in FHIR core content.
  * - `uniqueness`: `url|version` and `ResourceType/id` are unique in the package.
  * - `file`: content-file rules (JSON parses, file name is `<ResourceType>-<id>.json`).
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export const ValidationCheck = {
   schema: 'schema',
@@ -34,12 +33,11 @@ export const ValidationCheck = {
   uniqueness: 'uniqueness',
   file: 'file',
 } as const;
-/** @see https://hl7.org/fhir/R4/validation.html */
+/** One of the checks above. */
 export type ValidationCheck = (typeof ValidationCheck)[keyof typeof ValidationCheck];
 
 /**
  * Every check, in running order.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export const ALL_VALIDATION_CHECKS: readonly ValidationCheck[] = Object.values(ValidationCheck);
 
@@ -79,13 +77,11 @@ export interface CanonicalReference {
  * Finds a conformance resource by canonical url (and version when given). Used to resolve references beyond
  * the package (for example the server's store). Synchronous: stores that load asynchronously pass an
  * in-memory index.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export type CanonicalResolver = (reference: CanonicalReference) => Resource | undefined;
 
 /**
  * Options of {@link createValidator}.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface ValidatorOptions {
   /**
@@ -111,7 +107,6 @@ export interface ValidatorOptions {
 
 /**
  * Options of one validation.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface ValidateOptions {
   /** Profiles (canonical urls) to validate against in addition to those the resource claims in `meta.profile`. */
@@ -133,7 +128,6 @@ export interface ValidateOptions {
 
 /**
  * The issues of one resource of a package.
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export interface ResourceValidationResult {
   /** Position of the resource in the list given to `validatePackage`. */
@@ -155,7 +149,6 @@ export interface PackageValidationResult {
 
 /**
  * Options of `validatePackage`.
- * @see https://hl7.org/fhir/packages.html
  */
 export interface ValidatePackageOptions extends ValidateOptions {
   /**

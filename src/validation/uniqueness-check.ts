@@ -14,7 +14,6 @@ import type { CanonicalResolver, ValidationIssue } from './types.ts';
 /**
  * Reports other resources of the package (or of the resolver) with the same `url|version` as `resource`.
  * The resource itself (same `ResourceType/id`) is not a duplicate.
- * @see https://hl7.org/fhir/R4/resource.html#canonical
  */
 export function checkCanonicalUniqueness(resource: Resource, index: CanonicalIndex, resolver?: CanonicalResolver): ValidationIssue[] {
   const { url, version } = resource as Resource & { url?: unknown; version?: unknown };
@@ -43,7 +42,6 @@ export function checkCanonicalUniqueness(resource: Resource, index: CanonicalInd
 
 /**
  * Reports resources of a list that share a `ResourceType/id` (each one after the first).
- * @see https://hl7.org/fhir/R4/resource.html#canonical
  */
 export function checkIdUniqueness(resources: readonly unknown[]): Map<number, ValidationIssue[]> {
   const firstByKey = new Map<string, number>();

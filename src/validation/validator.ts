@@ -238,7 +238,6 @@ function validatePackageWith(
 /**
  * Creates a validator (see {@link ValidatorOptions}). Cheap: every schema and index is built on first use and
  * shared by all validations (the R4 core parts by all validators of the process).
- * @see https://hl7.org/fhir/R4/validation.html
  */
 export function createValidator(options: ValidatorOptions): Validator {
   let packageIndex: CanonicalIndex | undefined;

@@ -33,7 +33,6 @@ function value(v: unknown, indent: string, key: string | undefined): SafeHtml {
 
 /**
  * Renders JSON as a highlighted `<pre>` block.
- * @see https://hl7.org/fhir/R4/json.html
  */
 export function jsonView(json: unknown): SafeHtml {
   return html`<pre class="json" tabindex="0" aria-label="Resource JSON"><code>${value(json, '', undefined)}</code></pre>`;

@@ -82,7 +82,6 @@ function localLink(url: string): string {
 
 /**
  * Search results as a table with paging links.
- * @see https://hl7.org/fhir/R4/search.html#paging
  */
 export function bundlePage(bundle: Bundle, heading: string): Page {
   const rows = (bundle.entry ?? []).map((e) => {

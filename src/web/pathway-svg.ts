@@ -69,7 +69,6 @@ export function siblingEdges(actions: readonly PlanDefinitionAction[]): [number,
 
 /**
  * Ranks sibling actions: rank(a) > rank(b) when a must come after b (longest path; a cycle stops after n passes).
- * @see https://hl7.org/fhir/R4/valueset-action-relationship-type.html
  */
 export function rankSiblings(actions: readonly PlanDefinitionAction[]): number[] {
   const after = siblingEdges(actions);

@@ -190,7 +190,6 @@ function applyForm(pd: PlanDefinition, patient: string, anticoagulant: boolean):
 
 /**
  * The pathway page of a PlanDefinition.
- * @see https://hl7.org/fhir/R4/plandefinition.html
  */
 export async function pathwayPage(req: PageRequest, pd: PlanDefinition): Promise<Page> {
   const l = await lookups(req);
@@ -226,7 +225,6 @@ function marked(actions: readonly PlanDefinitionAction[] | undefined, present: R
 /**
  * The `$apply` page: runs the operation for the patient (with the anticoagulant order when asked) and shows
  * the CarePlan as the pathway, with the steps the conditions added or removed marked.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export async function applyPage(req: PageRequest, id: string): Promise<Page> {
   const pd = (await req.call('GET', `PlanDefinition/${id}`)) as PlanDefinition;

@@ -44,7 +44,6 @@ async function route(req: PageRequest): Promise<Page> {
 
 /**
  * Renders the page for a request; a FHIR error becomes an error page with its status.
- * @see https://hl7.org/fhir/R4/http.html
  */
 export async function renderPage(req: PageRequest): Promise<Page> {
   try {

@@ -42,7 +42,6 @@ function attributes(raw: string, element: string): string {
 
 /**
  * Sanitises a narrative `div` (XHTML) into safe markup.
- * @see https://hl7.org/fhir/R4/narrative.html#xhtml
  */
 export function sanitizeNarrative(xhtml: string): SafeHtml {
   let out = '';

@@ -18,7 +18,6 @@ import { findTarget } from './target.ts';
 
 /**
  * Applies an ActivityDefinition.
- * @see https://hl7.org/fhir/R4/activitydefinition-operation-apply.html
  */
 export async function activityDefinitionApply(request: OperationRequest, services: ServerServices): Promise<Resource | Bundle> {
   const ad = await findTarget<ActivityDefinition>(request, services, { resourceType: 'ActivityDefinition', inline: 'activityDefinition' });
@@ -31,7 +30,6 @@ export async function activityDefinitionApply(request: OperationRequest, service
 
 /**
  * The `ActivityDefinition/$apply` operation.
- * @see https://hl7.org/fhir/R4/activitydefinition-operation-apply.html
  */
 export const activityDefinitionApplyOperation: OperationDeclaration<ServerServices> = {
   definition: activityDefinitionApplyDefinition,

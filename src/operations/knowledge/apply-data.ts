@@ -28,7 +28,6 @@ function describeEntry(index: number, resource: unknown): string {
 
 /**
  * Leaves out the entries that are not resources and lists every problem found (see the module comment).
- * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function screenData(bundle: Bundle | undefined): ScreenedData {
   if (bundle === undefined) return { data: undefined, warnings: [] };

@@ -54,7 +54,6 @@ function resourceParam<T>(parameters: Parameters, name: string, resourceType: st
 /**
  * The subject: exactly one, as a string or a reference. Its presence (`min` 1 in the definition) is checked
  * when the parameters are decoded, with a message saying how to send it.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 function subjectParam(parameters: Parameters): string {
   const subjects = params(parameters, 'subject');
@@ -64,7 +63,6 @@ function subjectParam(parameters: Parameters): string {
 
 /**
  * The ApplyInput of a request.
- * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function decodeApplyInput(parameters: Parameters): ApplyInput {
   const { data, warnings } = screenData(resourceParam<Bundle>(parameters, 'data', 'Bundle'));
@@ -89,7 +87,6 @@ export function decodeApplyInput(parameters: Parameters): ApplyInput {
  * CPG `useServerData`: `false` is accepted; `true` is refused (400 `not-supported`), because this is a knowledge
  * and terminology server that stores no patient data, so there is no server data to use. Absent, the server
  * evaluates the `data` input only (the CPG default `true` cannot be honoured; the definition says so).
- * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 function serverDataInput(parameters: Parameters): false | undefined {
   const value = booleanInput(parameters, 'useServerData');
@@ -103,7 +100,6 @@ function serverDataInput(parameters: Parameters): false | undefined {
 
 /**
  * The `resultType` input: one of `allowed` (the first is the default); a 400 otherwise.
- * @see https://hl7.org/fhir/uv/cpg/OperationDefinition-cpg-plandefinition-apply.html
  */
 export function resultType<T extends string>(parameters: Parameters, allowed: readonly [T, ...T[]]): T {
   const parameter = param(parameters, RESULT_TYPE_PARAMETER);

@@ -15,7 +15,6 @@ import { findTarget } from './target.ts';
 
 /**
  * The data requirements of an ActivityDefinition, ValueSet or CodeSystem.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-data-requirements.html
  */
 export async function artifactDataRequirements(request: OperationRequest, services: ServerServices): Promise<Library> {
   const artifact = await findTarget<Resource>(request, services, { resourceType: request.resourceType as string });
@@ -24,7 +23,6 @@ export async function artifactDataRequirements(request: OperationRequest, servic
 
 /**
  * The `$data-requirements` operation on ActivityDefinition, ValueSet and CodeSystem.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-data-requirements.html
  */
 export const artifactDataRequirementsOperation: OperationDeclaration<ServerServices> = {
   definition: artifactDataRequirementsDefinition,

@@ -28,7 +28,6 @@ function includeCodes(request: OperationRequest): PackageInclude[] {
 
 /**
  * Packages an artifact.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export async function artifactPackage(request: OperationRequest, services: ServerServices): Promise<Bundle> {
   const include = includeCodes(request);
@@ -43,7 +42,6 @@ export async function artifactPackage(request: OperationRequest, services: Serve
 
 /**
  * The `$package` operation.
- * @see https://hl7.org/fhir/uv/crmi/OperationDefinition-crmi-package.html
  */
 export const packageOperation: OperationDeclaration<ServerServices> = {
   definition: packageDefinition,

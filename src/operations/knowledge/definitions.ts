@@ -21,7 +21,6 @@ const OWN = { version: '0.1.0', status: 'active', publisher: 'Liver Cryoablation
 
 /**
  * The parameter choosing the output form of `$apply`.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const RESULT_TYPE_PARAMETER = 'resultType';
 
@@ -52,7 +51,6 @@ const SUBJECT_DOCUMENTATION =
 
 /**
  * `PlanDefinition/$apply`, R4 + CPG.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const planDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('PlanDefinition-apply'), {
   id: 'PlanDefinition-apply',
@@ -74,7 +72,6 @@ export const planDefinitionApplyDefinition: OperationDefinition = extendDefiniti
 
 /**
  * `ActivityDefinition/$apply`, R4 + CPG.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const activityDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('ActivityDefinition-apply'), {
   id: 'ActivityDefinition-apply',
@@ -100,7 +97,6 @@ const TARGET_INPUTS: readonly P[] = [
 
 /**
  * `PlanDefinition/$data-requirements`: R4 (instance level), extended to the type level by url and version.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const planDefinitionDataRequirementsDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('PlanDefinition-data-requirements'), {
   id: 'PlanDefinition-data-requirements',
@@ -111,13 +107,11 @@ export const planDefinitionDataRequirementsDefinition: OperationDefinition = ext
 
 /**
  * Resource types of this server's CRMI-style `$data-requirements` (PlanDefinition has its own, from R4).
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const DATA_REQUIREMENTS_TYPES = ['ActivityDefinition', 'ValueSet', 'CodeSystem'] as const;
 
 /**
  * `$data-requirements` on ActivityDefinition, ValueSet and CodeSystem, modelled on CRMI.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const artifactDataRequirementsDefinition: OperationDefinition = {
   resourceType: 'OperationDefinition',
@@ -142,13 +136,11 @@ export const artifactDataRequirementsDefinition: OperationDefinition = {
 
 /**
  * Resource types of `$package`.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const PACKAGE_TYPES = ['PlanDefinition', 'ActivityDefinition', 'ValueSet', 'CodeSystem'] as const;
 
 /**
  * `$package`, modelled on CRMI.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const packageDefinition: OperationDefinition = {
   resourceType: 'OperationDefinition',

@@ -15,7 +15,6 @@ import { planDefinitionDataRequirementsOperation } from './plandefinition-data-r
 
 /**
  * Every knowledge operation.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const knowledgeOperations: readonly OperationDeclaration<ServerServices>[] = [
   planDefinitionApplyOperation,

@@ -19,7 +19,6 @@ import { findTarget } from './target.ts';
 
 /**
  * Applies a PlanDefinition.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export async function planDefinitionApply(request: OperationRequest, services: ServerServices): Promise<CarePlan | Bundle> {
   const pd = await findTarget<PlanDefinition>(request, services, { resourceType: 'PlanDefinition', inline: 'planDefinition' });
@@ -32,7 +31,6 @@ export async function planDefinitionApply(request: OperationRequest, services: S
 
 /**
  * The `PlanDefinition/$apply` operation.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-apply.html
  */
 export const planDefinitionApplyOperation: OperationDeclaration<ServerServices> = {
   definition: planDefinitionApplyDefinition,

@@ -14,7 +14,6 @@ import { findTarget } from './target.ts';
 
 /**
  * The data requirements of a PlanDefinition.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-data-requirements.html
  */
 export async function planDefinitionDataRequirements(request: OperationRequest, services: ServerServices): Promise<Library> {
   const pd = await findTarget<PlanDefinition>(request, services, { resourceType: 'PlanDefinition' });
@@ -23,7 +22,6 @@ export async function planDefinitionDataRequirements(request: OperationRequest, 
 
 /**
  * The `PlanDefinition/$data-requirements` operation.
- * @see https://hl7.org/fhir/R4/plandefinition-operation-data-requirements.html
  */
 export const planDefinitionDataRequirementsOperation: OperationDeclaration<ServerServices> = {
   definition: planDefinitionDataRequirementsDefinition,

@@ -13,7 +13,6 @@ import type { ValueSetMembership } from '../services.ts';
 
 /**
  * A resolver over the repository.
- * @see https://hl7.org/fhir/R4/references.html#canonical
  */
 export function repositoryResolver(repository: Repository, memberOf: ValueSetMembership): KnowledgeResolver {
   return {

@@ -14,7 +14,6 @@ import type { OperationRequest } from '../types.ts';
 
 /**
  * Options of {@link findTarget}.
- * @see https://hl7.org/fhir/R4/operations.html#instance
  */
 export interface TargetOptions {
   readonly resourceType: string;

@@ -13,8 +13,6 @@ import { param, paramString } from '../../fhir/parameters.ts';
 
 /**
  * The value to validate.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export interface CodedInput {
   readonly coded: CodeableConcept;
@@ -50,8 +48,6 @@ function checkCodeableConcept(value: unknown, where: string): CodeableConcept {
  * `version`; for ValueSet/$validate-code `system` and `systemVersion`. Returns undefined when there is no
  * code, or a code without a system and without `inferSystem`; a `codeableConcept` or `coding` of the wrong
  * shape (null codings, non-string codes) is a 400 naming it.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function extractCoded(parameters: Parameters, forCodeSystem: boolean): CodedInput | undefined {
   const cc: unknown = param(parameters, 'codeableConcept')?.valueCodeableConcept;

@@ -17,8 +17,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The $lookup definition.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export const codeSystemLookupDefinition = extendDefinition(r4OperationDefinition('CodeSystem-lookup'), {
   id: 'CodeSystem-lookup',
@@ -35,8 +33,6 @@ export const codeSystemLookupDefinition = extendDefinition(r4OperationDefinition
 
 /**
  * Looks a code up.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export function codeSystemLookup(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const parameters = request.parameters;
@@ -56,8 +52,6 @@ export function codeSystemLookup(request: OperationRequest, services: Terminolog
 
 /**
  * The $lookup operation.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-lookup.html
  */
 export const codeSystemLookupOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: codeSystemLookupDefinition,

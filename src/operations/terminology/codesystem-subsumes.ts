@@ -16,8 +16,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The $subsumes definition.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export const codeSystemSubsumesDefinition = extendDefinition(r4OperationDefinition('CodeSystem-subsumes'), {
   id: 'CodeSystem-subsumes',
@@ -27,8 +25,6 @@ export const codeSystemSubsumesDefinition = extendDefinition(r4OperationDefiniti
 
 /**
  * Tests whether code A subsumes code B.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export function codeSystemSubsumes(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const parameters = request.parameters;
@@ -53,8 +49,6 @@ export function codeSystemSubsumes(request: OperationRequest, services: Terminol
 
 /**
  * The $subsumes operation.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-subsumes.html
  */
 export const codeSystemSubsumesOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: codeSystemSubsumesDefinition,

@@ -24,8 +24,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The CodeSystem/$validate-code definition.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-validate-code.html
  */
 export const codeSystemValidateCodeDefinition = extendDefinition(r4OperationDefinition('CodeSystem-validate-code'), {
   id: 'CodeSystem-validate-code',
@@ -79,8 +77,6 @@ function resolveCodeSystem(ctx: TxContext, request: OperationRequest, parameters
 
 /**
  * Validates a code in a code system.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-validate-code.html
  */
 export function codeSystemValidateCode(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const parameters = request.parameters;
@@ -131,8 +127,6 @@ export function codeSystemValidateCode(request: OperationRequest, services: Term
 
 /**
  * The CodeSystem/$validate-code operation.
- *
- * @see https://hl7.org/fhir/R4/codesystem-operation-validate-code.html
  */
 export const codeSystemValidateCodeOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: codeSystemValidateCodeDefinition,

@@ -19,8 +19,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The $translate definition.
- *
- * @see https://hl7.org/fhir/R4/conceptmap-operation-translate.html
  */
 export const conceptMapTranslateDefinition = extendDefinition(r4OperationDefinition('ConceptMap-translate'), {
   id: 'ConceptMap-translate',
@@ -42,8 +40,6 @@ export const conceptMapTranslateDefinition = extendDefinition(r4OperationDefinit
 
 /**
  * Translates a code.
- *
- * @see https://hl7.org/fhir/R4/conceptmap-operation-translate.html
  */
 export function conceptMapTranslate(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const p = request.parameters;
@@ -73,8 +69,6 @@ export function conceptMapTranslate(request: OperationRequest, services: Termino
 
 /**
  * The $translate operation.
- *
- * @see https://hl7.org/fhir/R4/conceptmap-operation-translate.html
  */
 export const conceptMapTranslateOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: conceptMapTranslateDefinition,

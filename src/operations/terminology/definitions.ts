@@ -14,8 +14,6 @@ type P = OperationDefinitionParameter;
 
 /**
  * The terminology-ecosystem inputs shared by every terminology operation.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const ECOSYSTEM_INPUTS: readonly P[] = [
   inParam('tx-resource', 'Resource', '*', 'A CodeSystem, ValueSet or ConceptMap used for this request only (never stored).'),
@@ -33,15 +31,11 @@ export const ECOSYSTEM_INPUTS: readonly P[] = [
 
 /**
  * Where every terminology operation is served: type and instance level (R4 declares `$lookup` type-only).
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const EVERY_LEVEL = { type: true, instance: true } as const;
 
 /**
  * The outputs of $validate-code beyond the R4 definition.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const VALIDATE_CODE_OUTPUTS: readonly P[] = [
   outParam('code', 'code', '1', 'The code that was validated.'),
@@ -58,8 +52,6 @@ export const VALIDATE_CODE_OUTPUTS: readonly P[] = [
 
 /**
  * The ecosystem inputs of $validate-code.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const VALIDATE_CODE_INPUTS: readonly P[] = [
   ...ECOSYSTEM_INPUTS,

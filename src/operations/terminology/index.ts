@@ -19,8 +19,6 @@ export { createTxContext } from './services.ts';
 
 /**
  * Every terminology operation.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export const terminologyOperations: readonly OperationDeclaration<TerminologyOperationServices>[] = [
   valueSetExpandOperation,

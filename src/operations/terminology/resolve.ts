@@ -14,8 +14,6 @@ import { param, paramString } from '../../fhir/parameters.ts';
 
 /**
  * The ValueSet of a request (instance, `valueSet` parameter, or `url` + `valueSetVersion`).
- *
- * @see https://hl7.org/fhir/R4/operations.html#executing
  */
 export function resolveValueSet(ctx: TxContext, request: OperationRequest, parameters: Parameters = request.parameters): ValueSet {
   if (request.id !== undefined) {
@@ -46,8 +44,6 @@ export function resolveValueSet(ctx: TxContext, request: OperationRequest, param
 
 /**
  * The CodeSystem of an instance-level request, when there is one.
- *
- * @see https://hl7.org/fhir/R4/operations.html#executing
  */
 export function instanceCodeSystem(ctx: TxContext, request: OperationRequest, names: readonly string[] = []): CodeSystem | undefined {
   if (request.id === undefined) return undefined;
@@ -59,8 +55,6 @@ export function instanceCodeSystem(ctx: TxContext, request: OperationRequest, na
 
 /**
  * The ConceptMap of an instance-level request, when there is one.
- *
- * @see https://hl7.org/fhir/R4/operations.html#executing
  */
 export function instanceConceptMap(ctx: TxContext, request: OperationRequest): ConceptMap | undefined {
   if (request.id === undefined) return undefined;
@@ -74,8 +68,6 @@ export function instanceConceptMap(ctx: TxContext, request: OperationRequest): C
  * At instance level the resource is the one in the path: a parameter naming it by canonical (`url`, or
  * `system` for a code system) must name that same resource (`url|version` also matches its version);
  * naming another one is a 400 rather than a silent choice between the two.
- *
- * @see https://hl7.org/fhir/R4/operations.html#executing
  */
 export function checkSameCanonical(
   instance: { readonly resourceType: string; readonly id?: string; readonly url?: string; readonly version?: string },

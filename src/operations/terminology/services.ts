@@ -19,8 +19,6 @@ import { checkSchema } from '../../validation/schema-check.ts';
 
 /**
  * The terminology part of the operation services.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export interface TerminologyService {
   /** The server's CodeSystems, ValueSets and ConceptMaps (the store's in-memory index). */
@@ -33,8 +31,6 @@ export interface TerminologyService {
 
 /**
  * Operation services with terminology.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export interface TerminologyOperationServices extends OperationServices {
   readonly terminology: TerminologyService;
@@ -51,8 +47,6 @@ function hasTerminologyResource(parameters: Parameters): boolean {
 
 /**
  * The resources carried by `tx-resource` parameters.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function txResources(parameters: Parameters): MemoryResources {
   // tx-resource parameters, and the codeSystem / valueSet / conceptMap resources when they have a url
@@ -93,8 +87,6 @@ function checkInlineShapes(parameters: Parameters): void {
 
 /**
  * Builds the terminology context of a request.
- *
- * @see https://hl7.org/fhir/R4/terminology-service.html
  */
 export function createTxContext(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): TxContext {
   checkInlineShapes(parameters);

@@ -19,8 +19,6 @@ import { valueSetValidateCode, valueSetValidateCodeDefinition } from './valueset
 
 /**
  * The $batch-validate-code definition.
- *
- * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
 export const valueSetBatchValidateCodeDefinition: OperationDefinition = {
   resourceType: 'OperationDefinition',
@@ -48,8 +46,6 @@ export const valueSetBatchValidateCodeDefinition: OperationDefinition = {
 
 /**
  * Validates each entry.
- *
- * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
 export function valueSetBatchValidateCode(request: OperationRequest, services: TerminologyOperationServices): Parameters {
   const shared = (request.parameters.parameter ?? []).filter((p) => p.name !== 'validation');
@@ -70,8 +66,6 @@ export function valueSetBatchValidateCode(request: OperationRequest, services: T
 
 /**
  * The $batch-validate-code operation.
- *
- * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
 export const valueSetBatchValidateCodeOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: valueSetBatchValidateCodeDefinition,

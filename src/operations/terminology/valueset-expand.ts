@@ -15,8 +15,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The $expand definition.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export const valueSetExpandDefinition = extendDefinition(r4OperationDefinition('ValueSet-expand'), {
   id: 'ValueSet-expand',
@@ -30,8 +28,6 @@ export const valueSetExpandDefinition = extendDefinition(r4OperationDefinition('
 
 /**
  * Expands a value set.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export function valueSetExpand(request: OperationRequest, services: TerminologyOperationServices): ValueSet {
   const ctx = createTxContext(request, services);
@@ -41,8 +37,6 @@ export function valueSetExpand(request: OperationRequest, services: TerminologyO
 
 /**
  * The $expand operation.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-expand.html
  */
 export const valueSetExpandOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: valueSetExpandDefinition,

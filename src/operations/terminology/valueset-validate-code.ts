@@ -17,8 +17,6 @@ import type { TerminologyOperationServices } from './services.ts';
 
 /**
  * The ValueSet/$validate-code definition.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export const valueSetValidateCodeDefinition = extendDefinition(r4OperationDefinition('ValueSet-validate-code'), {
   id: 'ValueSet-validate-code',
@@ -29,8 +27,6 @@ export const valueSetValidateCodeDefinition = extendDefinition(r4OperationDefini
 
 /**
  * Validates a coded value against a value set (the parameters may be a batch entry's).
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export function valueSetValidateCode(request: OperationRequest, services: TerminologyOperationServices, parameters: Parameters = request.parameters): Parameters {
   const ctx = createTxContext(request, services, parameters);
@@ -44,8 +40,6 @@ export function valueSetValidateCode(request: OperationRequest, services: Termin
 
 /**
  * The ValueSet/$validate-code operation.
- *
- * @see https://hl7.org/fhir/R4/valueset-operation-validate-code.html
  */
 export const valueSetValidateCodeOperation: OperationDeclaration<TerminologyOperationServices> = {
   definition: valueSetValidateCodeDefinition,
