@@ -38,6 +38,142 @@ function propertyValue(p: CodeSystemConceptProperty): string | boolean | number 
   );
 }
 
+/** Property code → well-known meaning: the CodeSystem's declared concept-properties URIs, then the usual codes. */
+function propertyMeanings(resource: CodeSystem): Map<string, string> {
+  const meaning = new Map<string, string>();
+  for (const p of resource.property ?? []) {
+    if (p.uri?.startsWith(CONCEPT_PROPERTY)) meaning.set(p.code, p.uri.substring(CONCEPT_PROPERTY.length));
+  }
+  for (const known of ['status', 'inactive', 'notSelectable', 'parent', 'child', 'deprecated', 'retired']) {
+    if (!meaning.has(known) && ![...meaning.values()].includes(known)) meaning.set(known, known);
+  }
+  if (!meaning.has('not-selectable') && ![...meaning.values()].includes('notSelectable')) meaning.set('not-selectable', 'notSelectable');
+  return meaning;
+}
+
+/** The concepts numbered in pre-order, with each one's nesting parent (-1 for none) and subtree end. */
+function numberConcepts(top: readonly CodeSystemConcept[] | undefined): {
+  codes: string[];
+  concepts: CodeSystemConcept[];
+  nestParent: number[];
+  subtreeEnd: number[];
+} {
+  const codes: string[] = [];
+  const concepts: CodeSystemConcept[] = [];
+  const nestParent: number[] = [];
+  const subtreeEnd: number[] = [];
+  const walk = (list: readonly CodeSystemConcept[] | undefined, parent: number): void => {
+    for (const c of list ?? []) {
+      const i = codes.length;
+      codes.push(c.code);
+      concepts.push(c);
+      nestParent.push(parent);
+      subtreeEnd.push(0);
+      walk(c.concept, i);
+      subtreeEnd[i] = codes.length;
+    }
+  };
+  walk(top, -1);
+  return { codes, concepts, nestParent, subtreeEnd };
+}
+
+/** Key → the first position it appears at. */
+function firstIndexOf(keys: readonly string[]): Map<string, number> {
+  const map = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) if (!map.has(keys[i])) map.set(keys[i], i);
+  return map;
+}
+
+/** The status flags of one concept's property (and whether it is a parent/child link, pushed to `links`). */
+function propertyFlags(i: number, p: CodeSystemConceptProperty, meaning: ReadonlyMap<string, string>, byCode: ReadonlyMap<string, number>, links: number[]): number {
+  const m = meaning.get(p.code) ?? p.code;
+  const v = propertyValue(p);
+  const yes = v === true || v === 'true';
+  if (m === 'parent' || m === 'child') {
+    const other = typeof v === 'string' ? byCode.get(v) : undefined;
+    if (other !== undefined && other !== i) {
+      if (m === 'parent') links.push(i, other);
+      else links.push(other, i);
+    }
+    return 0;
+  }
+  if (m === 'notSelectable' || p.code === 'notSelectable' || p.code === 'not-selectable' || p.code === 'abstract') return yes ? ConceptFlag.Abstract : 0;
+  if (m === 'inactive' || p.code === 'inactive') return yes ? ConceptFlag.Inactive : 0;
+  if (m === 'status' || p.code === 'status') {
+    return (v === 'inactive' || v === 'retired' ? ConceptFlag.Inactive : 0) | (v === 'deprecated' ? ConceptFlag.Deprecated : 0);
+  }
+  if (m === 'deprecated') return yes ? ConceptFlag.Deprecated : 0;
+  if (m === 'retired') return yes ? ConceptFlag.Inactive : 0;
+  return 0;
+}
+
+/** Each concept's status flags, from its properties and the standards-status extension; property links go to `links`. */
+function conceptFlags(concepts: readonly CodeSystemConcept[], meaning: ReadonlyMap<string, string>, byCode: ReadonlyMap<string, number>, links: number[]): Uint8Array {
+  const flags = new Uint8Array(concepts.length);
+  for (let i = 0; i < concepts.length; i++) {
+    const c = concepts[i];
+    let f = 0;
+    for (const p of c.property ?? []) f |= propertyFlags(i, p, meaning, byCode, links);
+    for (const e of c.extension ?? []) {
+      if (e.url === STANDARDS_STATUS) {
+        const v = (e.valueCode ?? e.valueString ?? '').toLowerCase();
+        if (v === 'withdrawn') f |= ConceptFlag.Inactive;
+        if (v === 'deprecated') f |= ConceptFlag.Deprecated;
+      }
+    }
+    flags[i] = f;
+  }
+  return flags;
+}
+
+/** The property links (child, parent pairs) that nesting does not already give, each once. */
+function newLinks(nestParent: readonly number[], extraParents: readonly number[]): number[] {
+  const extra: number[] = [];
+  if (extraParents.length === 0) return extra;
+  const seen = new Set<string>();
+  for (let i = 0; i < nestParent.length; i++) if (nestParent[i] >= 0) seen.add(`${i}>${nestParent[i]}`);
+  for (let k = 0; k < extraParents.length; k += 2) {
+    const key = `${extraParents[k]}>${extraParents[k + 1]}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      extra.push(extraParents[k], extraParents[k + 1]);
+    }
+  }
+  return extra;
+}
+
+/** Parent and child lists in compressed-row form: nesting parents first, then the property links. */
+function linkLists(nestParent: readonly number[], extra: readonly number[]): { parentStart: Int32Array; parentList: Int32Array; childStart: Int32Array; childList: Int32Array } {
+  const n = nestParent.length;
+  const parentCount = new Int32Array(n + 1);
+  const childCount = new Int32Array(n + 1);
+  let links = 0;
+  const count = (c: number, p: number): void => {
+    parentCount[c]++;
+    childCount[p]++;
+    links++;
+  };
+  for (let i = 0; i < n; i++) if (nestParent[i] >= 0) count(i, nestParent[i]);
+  for (let k = 0; k < extra.length; k += 2) count(extra[k], extra[k + 1]);
+  const parentStart = new Int32Array(n + 1);
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    parentStart[i + 1] = parentStart[i] + parentCount[i];
+    childStart[i + 1] = childStart[i] + childCount[i];
+  }
+  const parentList = new Int32Array(links);
+  const childList = new Int32Array(links);
+  const pFill = parentStart.slice(0, n);
+  const cFill = childStart.slice(0, n);
+  const fill = (c: number, p: number): void => {
+    parentList[pFill[c]++] = p;
+    childList[cFill[p]++] = c;
+  };
+  for (let i = 0; i < n; i++) if (nestParent[i] >= 0) fill(i, nestParent[i]);
+  for (let k = 0; k < extra.length; k += 2) fill(extra[k], extra[k + 1]);
+  return { parentStart, parentList, childStart, childList };
+}
+
 /**
  * The index of one CodeSystem resource.
  */
@@ -65,140 +201,23 @@ export class CodeSystemIndex {
 
   constructor(resource: CodeSystem) {
     this.resource = resource;
-    const meaning = new Map<string, string>();
-    for (const p of resource.property ?? []) {
-      if (p.uri?.startsWith(CONCEPT_PROPERTY)) meaning.set(p.code, p.uri.substring(CONCEPT_PROPERTY.length));
-    }
-    for (const known of ['status', 'inactive', 'notSelectable', 'parent', 'child', 'deprecated', 'retired']) {
-      if (!meaning.has(known) && ![...meaning.values()].includes(known)) meaning.set(known, known);
-    }
-    if (!meaning.has('not-selectable') && ![...meaning.values()].includes('notSelectable')) meaning.set('not-selectable', 'notSelectable');
+    const meaning = propertyMeanings(resource);
     this.propertyMeaning = meaning;
-
-    // Number concepts in pre-order, recording nesting parents.
-    const codes: string[] = [];
-    const concepts: CodeSystemConcept[] = [];
-    const nestParent: number[] = [];
-    const subtreeEnd: number[] = [];
-    const walk = (list: readonly CodeSystemConcept[] | undefined, parent: number): void => {
-      for (const c of list ?? []) {
-        const i = codes.length;
-        codes.push(c.code);
-        concepts.push(c);
-        nestParent.push(parent);
-        subtreeEnd.push(0);
-        walk(c.concept, i);
-        subtreeEnd[i] = codes.length;
-      }
-    };
-    walk(resource.concept, -1);
+    const { codes, concepts, nestParent, subtreeEnd } = numberConcepts(resource.concept);
     const n = codes.length;
     this.size = n;
     this.codes = codes;
     this.concepts = concepts;
-    this.byCode = new Map();
-    for (let i = 0; i < n; i++) {
-      if (!this.byCode.has(codes[i])) this.byCode.set(codes[i], i);
-    }
-    if (resource.caseSensitive === false) {
-      this.byLowerCode = new Map();
-      for (let i = 0; i < n; i++) {
-        const k = codes[i].toLowerCase();
-        if (!this.byLowerCode.has(k)) this.byLowerCode.set(k, i);
-      }
-    }
-
-    // Extra hierarchy from parent/child properties.
+    this.byCode = firstIndexOf(codes);
+    if (resource.caseSensitive === false) this.byLowerCode = firstIndexOf(codes.map((c) => c.toLowerCase()));
     const extraParents: number[] = []; // child, parent, child, parent …
-    const flags = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const c = concepts[i];
-      let f = 0;
-      for (const p of c.property ?? []) {
-        const m = meaning.get(p.code) ?? p.code;
-        const v = propertyValue(p);
-        if (m === 'parent' || m === 'child') {
-          const other = typeof v === 'string' ? this.byCode.get(v) : undefined;
-          if (other !== undefined && other !== i) {
-            if (m === 'parent') extraParents.push(i, other);
-            else extraParents.push(other, i);
-          }
-        } else if (m === 'notSelectable' || p.code === 'notSelectable' || p.code === 'not-selectable' || p.code === 'abstract') {
-          if (v === true || v === 'true') f |= ConceptFlag.Abstract;
-        } else if (m === 'inactive' || p.code === 'inactive') {
-          if (v === true || v === 'true') f |= ConceptFlag.Inactive;
-        } else if (m === 'status' || p.code === 'status') {
-          if (v === 'inactive' || v === 'retired') f |= ConceptFlag.Inactive;
-          if (v === 'deprecated') f |= ConceptFlag.Deprecated;
-        } else if (m === 'deprecated') {
-          if (v === true || v === 'true') f |= ConceptFlag.Deprecated;
-        } else if (m === 'retired') {
-          if (v === true || v === 'true') f |= ConceptFlag.Inactive;
-        }
-      }
-      for (const e of c.extension ?? []) {
-        if (e.url === STANDARDS_STATUS) {
-          const v = (e.valueCode ?? e.valueString ?? '').toLowerCase();
-          if (v === 'withdrawn') f |= ConceptFlag.Inactive;
-          if (v === 'deprecated') f |= ConceptFlag.Deprecated;
-        }
-      }
-      flags[i] = f;
-    }
-    this.flags = flags;
-
-    // Parent and child lists (CSR): nesting parents, then property parents (deduplicated).
-    const extra: number[] = [];
-    if (extraParents.length > 0) {
-      const seen = new Set<string>();
-      for (let i = 0; i < n; i++) if (nestParent[i] >= 0) seen.add(`${i}>${nestParent[i]}`);
-      for (let k = 0; k < extraParents.length; k += 2) {
-        const key = `${extraParents[k]}>${extraParents[k + 1]}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          extra.push(extraParents[k], extraParents[k + 1]);
-        }
-      }
-    }
-    const parentCount = new Int32Array(n + 1);
-    const childCount = new Int32Array(n + 1);
-    let links = 0;
-    for (let i = 0; i < n; i++) {
-      const p = nestParent[i];
-      if (p >= 0) {
-        parentCount[i]++;
-        childCount[p]++;
-        links++;
-      }
-    }
-    for (let k = 0; k < extra.length; k += 2) {
-      parentCount[extra[k]]++;
-      childCount[extra[k + 1]]++;
-      links++;
-    }
-    this.parentStart = new Int32Array(n + 1);
-    this.childStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      this.parentStart[i + 1] = this.parentStart[i] + parentCount[i];
-      this.childStart[i + 1] = this.childStart[i] + childCount[i];
-    }
-    this.parentList = new Int32Array(links);
-    this.childList = new Int32Array(links);
-    const pFill = this.parentStart.slice(0, n);
-    const cFill = this.childStart.slice(0, n);
-    for (let i = 0; i < n; i++) {
-      const p = nestParent[i];
-      if (p >= 0) {
-        this.parentList[pFill[i]++] = p;
-        this.childList[cFill[p]++] = i;
-      }
-    }
-    for (let k = 0; k < extra.length; k += 2) {
-      const c = extra[k];
-      const p = extra[k + 1];
-      this.parentList[pFill[c]++] = p;
-      this.childList[cFill[p]++] = c;
-    }
+    this.flags = conceptFlags(concepts, meaning, this.byCode, extraParents);
+    const extra = newLinks(nestParent, extraParents);
+    const links = linkLists(nestParent, extra);
+    this.parentStart = links.parentStart;
+    this.parentList = links.parentList;
+    this.childStart = links.childStart;
+    this.childList = links.childList;
     const roots: number[] = [];
     for (let i = 0; i < n; i++) if (this.parentStart[i + 1] === this.parentStart[i]) roots.push(i);
     this.roots = Int32Array.from(roots);

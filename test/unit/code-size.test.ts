@@ -15,7 +15,6 @@ const FUNCTION_LIMIT = 80;
 
 /** Over the limit when the check was added (2026-12-07): `file` or `file#function` → lines then. */
 const CEILINGS: Readonly<Record<string, number>> = {
-  'src/terminology/codesystem-index.ts#constructor': 141,
 };
 
 function sourceFiles(dir: string): string[] {
