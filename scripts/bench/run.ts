@@ -118,11 +118,16 @@ export async function measure(base: string, request: BenchRequest, options: { co
         ? [{ setupRequest: (req) => ({ ...req, ...(nextPath ? { path: nextPath() } : {}), ...(nextBody ? { body: nextBody() } : {}) }) }]
         : undefined,
   });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  if (errors > 0) {
+    // What went wrong, so a failed smoke run can be diagnosed from its log.
+    console.error(`${base}${request.path}: ${result.errors} connection errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx (${result['4xx']} 4xx, ${result['5xx']} 5xx)`);
+  }
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
+    errors,
   };
 }
 
