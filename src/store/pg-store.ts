@@ -146,56 +146,71 @@ class PgStore implements PgResourceStore {
 
   async writeAll(writes: readonly StoreWrite[]): Promise<StoredVersion[]> {
     for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient;
       try {
-        client = await this.pool.connect();
+        return await this.withClient((client, broke) => this.writeInTransaction(client, writes, broke));
       } catch (err) {
-        throw databaseUnavailable(err);
-      }
-      let broken = false;
-      // A checked-out client whose connection dies (backend terminated, server restarted) emits 'error'; without a
-      // listener that is an uncaught exception. The failing query rejects too, which is what is answered.
-      const onError = (): void => {
-        broken = true;
-      };
-      client.on('error', onError);
-      try {
-        try {
-          // One round trip for the three opening statements (a simple query may hold several; all are constants).
-          // Inside the try: should the lock fail after BEGIN, the ROLLBACK below ends the open transaction.
-          const opened = (await client.query(
-            `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SELECT last_updated FROM resource_version ORDER BY seq DESC LIMIT 1`,
-          )) as unknown as pg.QueryResult<{ last_updated: string }>[];
-          let lastInstant = opened[2]?.rows[0]?.last_updated ?? '';
-          const results: StoredVersion[] = [];
-          for (const write of writes) {
-            let instant = this.now();
-            if (instant <= lastInstant) instant = new Date(Date.parse(lastInstant) + 1).toISOString();
-            lastInstant = instant;
-            results.push(await this.apply(client, write, instant));
-          }
-          // The notification and the commit in one round trip; the seq is a number read from the database.
-          const notify = results.length > 0 ? `SELECT pg_notify('${CHANGE_CHANNEL}', '${Number(results[results.length - 1].seq)}'); ` : '';
-          await client.query(`${notify}COMMIT`);
-          return results;
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
-          throw err;
-        }
-      } catch (err) {
-        if (isConnectionError(err)) {
-          broken = true;
-          throw databaseUnavailable(err);
-        }
         const code = (err as { code?: string }).code;
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
         throw err;
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
       }
+    }
+  }
+
+  /** The writes in one transaction holding the write lock; rolled back whole when one fails. */
+  private async writeInTransaction(client: pg.PoolClient, writes: readonly StoreWrite[], broke: () => void): Promise<StoredVersion[]> {
+    try {
+      // One round trip for the three opening statements (a simple query may hold several; all are constants).
+      // Inside the try: should the lock fail after BEGIN, the ROLLBACK below ends the open transaction.
+      const opened = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SELECT last_updated FROM resource_version ORDER BY seq DESC LIMIT 1`,
+      )) as unknown as pg.QueryResult<{ last_updated: string }>[];
+      let lastInstant = opened[2]?.rows[0]?.last_updated ?? '';
+      const results: StoredVersion[] = [];
+      for (const write of writes) {
+        let instant = this.now();
+        if (instant <= lastInstant) instant = new Date(Date.parse(lastInstant) + 1).toISOString();
+        lastInstant = instant;
+        results.push(await this.apply(client, write, instant));
+      }
+      // The notification and the commit in one round trip; the seq is a number read from the database.
+      const notify = results.length > 0 ? `SELECT pg_notify('${CHANGE_CHANNEL}', '${Number(results[results.length - 1].seq)}'); ` : '';
+      await client.query(`${notify}COMMIT`);
+      return results;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(broke);
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `task` on a client checked out of the pool and releases it after — destroyed instead of reused when its
+   * connection broke (`broke()`, a connection error, or the client's 'error' event). A checked-out client whose
+   * connection dies emits 'error'; without a listener that is an uncaught exception. The failing query rejects
+   * too, which is what is answered: 503 for a lost database.
+   */
+  private async withClient<T>(task: (client: pg.PoolClient, broke: () => void) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw databaseUnavailable(err);
+    }
+    let broken = false;
+    const broke = (): void => {
+      broken = true;
+    };
+    client.on('error', broke);
+    try {
+      return await task(client, broke);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        broken = true;
+        throw databaseUnavailable(err);
+      }
+      throw err;
+    } finally {
+      client.off('error', broke);
+      client.release(broken);
     }
   }
 
@@ -292,33 +307,14 @@ class PgStore implements PgResourceStore {
   }
 
   async withLock<T>(key: number, task: () => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw databaseUnavailable(err);
-    }
-    let broken = false;
-    const onError = (): void => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
+    return this.withClient(async (client, broke) => {
       await client.query('SELECT pg_advisory_lock($1)', [key]);
       try {
         return await task();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
-          broken = true;
-        });
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(broke);
       }
-    } catch (err) {
-      if (isConnectionError(err)) throw databaseUnavailable(err);
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
   async getSeed(path: string): Promise<SeedRecord | undefined> {

@@ -10,12 +10,12 @@
  */
 import type { CodeSystem, CodeSystemConcept, CodeSystemConceptProperty } from '@medplum/fhirtypes';
 import { TextIndex } from './text-index.ts';
+import { EXT_STANDARDS_STATUS } from './standards-status.ts';
 
 /**
  * Concept property URIs of http://hl7.org/fhir/concept-properties.
  */
 export const CONCEPT_PROPERTY = 'http://hl7.org/fhir/concept-properties#';
-const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
 /**
  * Status flags of a concept.
@@ -115,7 +115,7 @@ function conceptFlags(concepts: readonly CodeSystemConcept[], meaning: ReadonlyM
     let f = 0;
     for (const p of c.property ?? []) f |= propertyFlags(i, p, meaning, byCode, links);
     for (const e of c.extension ?? []) {
-      if (e.url === STANDARDS_STATUS) {
+      if (e.url === EXT_STANDARDS_STATUS) {
         const v = (e.valueCode ?? e.valueString ?? '').toLowerCase();
         if (v === 'withdrawn') f |= ConceptFlag.Inactive;
         if (v === 'deprecated') f |= ConceptFlag.Deprecated;
@@ -345,7 +345,7 @@ export class CodeSystemIndex {
       if (m === 'inactive' && v === 'true') return 'inactive';
       if (m === 'retired' && v === 'true') return 'retired';
     }
-    const ext = concept.extension?.find((e) => e.url === STANDARDS_STATUS);
+    const ext = concept.extension?.find((e) => e.url === EXT_STANDARDS_STATUS);
     return ext?.valueCode ?? ext?.valueString;
   }
 }

@@ -9,9 +9,8 @@ import type { Extension, ValueSet, ValueSetExpansionContains } from '@medplum/fh
 import type { TxContext } from './context.ts';
 import { DisplayList } from './designations.ts';
 import type { CodeSystemProvider, Designation } from './provider.ts';
+import { EXT_STANDARDS_STATUS } from './standards-status.ts';
 
-/** The standards-status extension (also read for the expansion's own warnings). */
-export const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const CONCEPT_PROPERTIES = 'http://hl7.org/fhir/concept-properties#';
 const EXT_CS_LABEL = 'http://hl7.org/fhir/StructureDefinition/codesystem-label';
 const EXT_VS_LABEL = 'http://hl7.org/fhir/StructureDefinition/valueset-label';

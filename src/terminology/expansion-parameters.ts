@@ -7,7 +7,7 @@
  * @see https://build.fhir.org/ig/HL7/fhir-tx-ecosystem-ig/
  */
 import type { Extension, ValueSet, ValueSetExpansionParameter } from '@medplum/fhirtypes';
-import { EXT_STANDARDS_STATUS } from './expansion-entries.ts';
+import { standardsStatusOf } from './standards-status.ts';
 import type { TxParams } from './params.ts';
 import { vurl } from './valueset-definition.ts';
 
@@ -71,8 +71,8 @@ export function statusWarning(
   resource: { url?: string; version?: string; status?: string; experimental?: boolean; standardsStatus?: string; extension?: Extension[] },
   source: ValueSet | undefined,
 ): void {
-  const standards = resource.standardsStatus ?? resource.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
-  const srcStandards = source?.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+  const standards = resource.standardsStatus ?? standardsStatusOf(resource);
+  const srcStandards = standardsStatusOf(source);
   const v = vurl(resource);
   if (standards === 'deprecated') {
     if (srcStandards !== 'deprecated') out.uri('warning-deprecated', v);

@@ -14,8 +14,8 @@ import { languageMatches, LanguageMatch } from './languages.ts';
 import type { CodeSystemProvider, ConceptFilter, Designation } from './provider.ts';
 import { forEachIntersection, tokenize } from './text-index.ts';
 import { fieldsOf } from '../lib/records.ts';
+import { standardsStatusOf } from './standards-status.ts';
 
-const STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 const VERSION_ALGORITHM_EXT = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-CodeSystem.versionAlgorithm';
 /**
  * The `use` of a display designation.
@@ -87,7 +87,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
     this.language = resource.language;
     this.status = resource.status;
     this.experimental = resource.experimental;
-    this.standardsStatus = resource.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+    this.standardsStatus = standardsStatusOf(resource);
     this.valueSet = resource.valueSet;
     this.hierarchyMeaning = resource.hierarchyMeaning;
     this.versionAlgorithm = versionAlgorithmOf(fieldsOf(resource));
@@ -139,7 +139,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
     if (own !== undefined) {
       for (let i = 0; i < own.length; i++) {
         const d = own[i];
-        const status = d.extension === undefined ? undefined : d.extension.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+        const status = standardsStatusOf(d);
         out.push({ language: d.language, use: d.use, value: d.value, extension: d.extension, status });
       }
     }
@@ -150,7 +150,7 @@ export class FhirCodeSystemProvider implements CodeSystemProvider {
         out.push({ language: s.cs.language, use: DISPLAY_USE, value: s.concept.display, isDisplay: true, source });
       }
       for (const d of s.concept.designation ?? []) {
-        const status = d.extension?.find((e) => e.url === STANDARDS_STATUS)?.valueCode;
+        const status = standardsStatusOf(d);
         out.push({ language: d.language ?? s.cs.language, use: d.use, value: d.value, extension: d.extension, status, source });
       }
     }

@@ -12,9 +12,10 @@ import type { IssueList } from './issues.ts';
 import type { TxParams } from './params.ts';
 import type { CodeSystemProvider } from './provider.ts';
 import { RegexSyntaxError } from '../lib/regex.ts';
-import { abstractCodeIssue, addNormalisationIssue, EXT_STANDARDS_STATUS, unknownCodeText } from './validate-code-issues.ts';
+import { abstractCodeIssue, addNormalisationIssue, unknownCodeText } from './validate-code-issues.ts';
 import { addToPath, msg, type State } from './validate-code-result.ts';
 import { filterOp, vurl } from './valueset-definition.ts';
+import { standardsStatusOf } from './standards-status.ts';
 
 const EXT_VS_DEPRECATED = 'http://hl7.org/fhir/StructureDefinition/valueset-deprecated';
 
@@ -101,7 +102,7 @@ function inWholeSystem(k: ConceptSetCheck): boolean {
 /** Warns when the value set marks a concept of its list as deprecated or withdrawn. */
 function checkListedStatus(k: ConceptSetCheck, concept: ValueSetComposeIncludeConcept): void {
   const { cs, code, op, path } = k;
-  const sstatus = concept.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+  const sstatus = standardsStatusOf(concept);
   const status = sstatus === 'withdrawn' || sstatus === 'deprecated' ? sstatus : concept.extension?.some((e) => e.url === EXT_VS_DEPRECATED) ? 'deprecated' : undefined;
   if (status === undefined) return;
   op.add({ severity: 'warning', code: 'business-rule', messageId: 'CONCEPT_DEPRECATED_IN_VALUESET', txCode: 'code-comment', path: addToPath(path, 'code'), text: msg('CONCEPT_DEPRECATED_IN_VALUESET', cs.url, code, status, vurl(k.vs)) });

@@ -13,13 +13,13 @@ import type { CodeSystemProvider } from './provider.ts';
 import { presentVersionList } from '../fhir/versions.ts';
 import { addToPath, msg, type State } from './validate-code-result.ts';
 import { vurl } from './valueset-definition.ts';
+import { standardsStatusOf } from './standards-status.ts';
 
 /**
  * The standards-status extension (deprecated, withdrawn, draft … of a resource or a value set concept).
  *
  * @see https://hl7.org/fhir/R4/extension-structuredefinition-standards-status.html
  */
-export const EXT_STANDARDS_STATUS = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status';
 
 /**
  * Reports a reference to a deprecated / withdrawn / retired resource, or an experimental / draft one used
@@ -31,7 +31,7 @@ export function checkCanonicalStatus(
   resource: { url?: string; version?: string; status?: string; experimental?: boolean; standardsStatus?: string; extension?: Extension[] },
   source: ValueSet | undefined,
 ): void {
-  const standards = resource.standardsStatus ?? resource.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+  const standards = resource.standardsStatus ?? standardsStatusOf(resource);
   const v = vurl(resource);
   const add = (id: MessageId): void => {
     op.add({ severity: 'information', code: 'business-rule', messageId: id, txCode: 'status-check', text: msg(id, v, '', type) });
@@ -40,7 +40,7 @@ export function checkCanonicalStatus(
   else if (standards === 'withdrawn') add('MSG_WITHDRAWN');
   else if (resource.status === 'retired') add('MSG_RETIRED');
   else if (source !== undefined) {
-    const srcStandards = source.extension?.find((e) => e.url === EXT_STANDARDS_STATUS)?.valueCode;
+    const srcStandards = standardsStatusOf(source);
     if (resource.experimental === true && source.experimental !== true) add('MSG_EXPERIMENTAL');
     else if ((resource.status === 'draft' || standards === 'draft') && !(source.status === 'draft' || srcStandards === 'draft')) add('MSG_DRAFT');
   }

@@ -49,46 +49,36 @@ function cpgInputs(artifact: 'PlanDefinition' | 'ActivityDefinition', resultDefa
 const SUBJECT_DOCUMENTATION =
   'The subject, as a reference string (GET: subject=Patient/123; POST: valueString) or a valueReference. Exactly one subject is supported.';
 
+/** `$apply` of one definition type: R4's OperationDefinition with the CPG inputs, one `subject` form and what it returns. */
+function applyDefinition(type: 'PlanDefinition' | 'ActivityDefinition', resultDefault: string, returns: string): OperationDefinition {
+  return extendDefinition(r4OperationDefinition(`${type}-apply`), {
+    id: `${type}-apply`,
+    ...OWN,
+    inputs: cpgInputs(type, resultDefault),
+    replace: [
+      { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
+      { name: 'return', use: 'out', min: 1, max: '1', type: 'Resource', documentation: returns },
+    ],
+  });
+}
+
 /**
  * `PlanDefinition/$apply`, R4 + CPG.
  */
-export const planDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('PlanDefinition-apply'), {
-  id: 'PlanDefinition-apply',
-  ...OWN,
-  inputs: cpgInputs('PlanDefinition', 'CarePlan'),
-  replace: [
-    { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
-    {
-      name: 'return',
-      use: 'out',
-      min: 1,
-      max: '1',
-      type: 'Resource',
-      documentation:
-        'A CarePlan whose activity references a RequestGroup; the RequestGroup, generated requests, Goals and participant roles are contained. With resultType=Bundle, a collection Bundle of the same resources. Nothing is stored.',
-    },
-  ],
-});
+export const planDefinitionApplyDefinition: OperationDefinition = applyDefinition(
+  'PlanDefinition',
+  'CarePlan',
+  'A CarePlan whose activity references a RequestGroup; the RequestGroup, generated requests, Goals and participant roles are contained. With resultType=Bundle, a collection Bundle of the same resources. Nothing is stored.',
+);
 
 /**
  * `ActivityDefinition/$apply`, R4 + CPG.
  */
-export const activityDefinitionApplyDefinition: OperationDefinition = extendDefinition(r4OperationDefinition('ActivityDefinition-apply'), {
-  id: 'ActivityDefinition-apply',
-  ...OWN,
-  inputs: cpgInputs('ActivityDefinition', 'Resource'),
-  replace: [
-    { name: 'subject', use: 'in', min: 1, max: '*', type: 'string', searchType: 'reference', documentation: SUBJECT_DOCUMENTATION },
-    {
-      name: 'return',
-      use: 'out',
-      min: 1,
-      max: '1',
-      type: 'Resource',
-      documentation: 'The request resource the definition describes (its kind), or with resultType=Bundle a collection Bundle holding it. Nothing is stored.',
-    },
-  ],
-});
+export const activityDefinitionApplyDefinition: OperationDefinition = applyDefinition(
+  'ActivityDefinition',
+  'Resource',
+  'The request resource the definition describes (its kind), or with resultType=Bundle a collection Bundle holding it. Nothing is stored.',
+);
 
 const TARGET_INPUTS: readonly P[] = [
   inParam('url', 'canonical', '1', 'Canonical URL of the artifact (type level).'),
