@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS seed_file (
 );
 `;
 
-interface VersionRow {
+type VersionRow = {
   seq: number;
   resource_type: string;
   id: string;
@@ -64,7 +64,7 @@ interface VersionRow {
   deleted: number;
   /** TEXT, or raw DEFLATE of the UTF-8 text (see the module comment). */
   content: string | Uint8Array | null;
-}
+};
 
 /**
  * Content longer than this (characters) is stored deflated (see the module comment).
@@ -313,13 +313,13 @@ class SqliteStore implements ResourceStore {
     const rows = this.db
       .prepare(`SELECT * FROM resource_version ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       // node:sqlite types rows as records of SQL values; `resource_version`'s columns are VersionRow's.
-      .all(...args, query.count, query.offset) as unknown as VersionRow[];
+      .all(...args, query.count, query.offset) as VersionRow[];
     return { entries: rows.map(toStored), total };
   }
 
   async allCurrent(): Promise<StoredVersion[]> {
     // node:sqlite types rows as records of SQL values; the statement selects VersionRow's columns.
-    return (this.stmt.allCurrent.all() as unknown as VersionRow[]).map(toStored);
+    return (this.stmt.allCurrent.all() as VersionRow[]).map(toStored);
   }
 
   async getSeed(path: string): Promise<SeedRecord | undefined> {

@@ -8,6 +8,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { fhirError, type FhirError } from '../fhir/errors.ts';
 import { stringifyReusing } from '../lib/json-source.ts';
+import { fieldsOf } from '../lib/records.ts';
 import type { StoreWrite } from './types.ts';
 
 /** The type and id a write targets. */
@@ -45,7 +46,7 @@ export function versionedContent(resource: Resource, id: string, versionId: numb
   return {
     stored,
     // A member kept as received (a large concept tree: lib/json-source.ts) is not serialised again.
-    content: stringifyReusing(stored as unknown as Record<string, unknown>),
+    content: stringifyReusing(fieldsOf(stored)),
     url: typeof canonical.url === 'string' ? canonical.url : null,
     version: typeof canonical.version === 'string' ? canonical.version : null,
   };

@@ -26,6 +26,7 @@ import { supplementsMissingError } from './issues.ts';
 import type { VersionRule } from './params.ts';
 import { checkNotCircular, latestVersionFirst, noteRequiredSupplements, vurl } from './valueset-definition.ts';
 import { randomUUID } from 'node:crypto';
+import { fieldsOf } from '../lib/records.ts';
 
 /**
  * Options of one expansion.
@@ -66,7 +67,7 @@ function isoNow(): string {
 function copyForExpansion(vs: ValueSet, includeDefinition: boolean): Record<string, unknown> {
   const dropped = includeDefinition ? DROPPED_ALWAYS : DROPPED_WITHOUT_DEFINITION;
   const result = {} as Record<string, unknown>;
-  const source = vs as unknown as Record<string, unknown>;
+  const source = fieldsOf(vs);
   for (const key of Object.keys(source)) if (!dropped.has(key)) result[key] = source[key];
   return result;
 }

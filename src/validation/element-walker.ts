@@ -107,6 +107,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An object with a resourceType inside a resource: itself, a contained or a Bundle entry resource. */
+function isResourceObject(object: Record<string, unknown>): object is Record<string, unknown> & Resource {
+  return typeof object.resourceType === 'string';
+}
+
 /**
  * Walks a resource (R4 core structures must be indexed). Unknown resource types are not walked.
  * @param resource - the resource (as parsed JSON).
@@ -127,9 +132,8 @@ function walkObject(
   inPrimitiveExtension: boolean,
   callbacks: WalkCallbacks,
 ): void {
-  if (typeof object.resourceType === 'string') {
-    // An object with a resourceType inside a resource (itself, a contained or a Bundle entry resource).
-    resource = object as unknown as Resource;
+  if (isResourceObject(object)) {
+    resource = object;
     callbacks.onResource?.({ path, resource, schema });
   }
   for (const [property, raw] of Object.entries(object)) {
