@@ -88,12 +88,51 @@ function metaOf(ad: ActivityDefinition): Meta | undefined {
   return ad.profile === undefined ? undefined : { profile: [ad.profile] };
 }
 
+/**
+ * The patient, encounter, occurrence[x] (from timing[x], see {@link occurrence}), authoredOn and requester: a
+ * run of elements in this order in ServiceRequest, CommunicationRequest and DeviceRequest (R4 puts only
+ * elements `$apply` does not fill between them).
+ */
+function subjectAndTime(
+  ad: ActivityDefinition,
+  ctx: RequestContext,
+  allowed: { timing: boolean },
+): Pick<RequestContext, 'subject' | 'encounter' | 'authoredOn' | 'requester'> & ReturnType<typeof occurrence> {
+  return { subject: ctx.subject, encounter: ctx.encounter, ...occurrence(ad, allowed), authoredOn: ctx.authoredOn, requester: ctx.requester };
+}
+
 /** occurrence[x] from timing[x], for request types whose occurrence allows the given variants. */
 function occurrence(ad: ActivityDefinition, allowed: { timing: boolean }): { occurrenceDateTime?: string; occurrencePeriod?: Period; occurrenceTiming?: Timing } {
   return {
     occurrenceDateTime: ad.timingDateTime,
     occurrencePeriod: ad.timingPeriod,
     occurrenceTiming: allowed.timing ? ad.timingTiming : undefined,
+  };
+}
+
+/** See {@link requestHeader}. */
+interface RequestHeader {
+  readonly meta: Meta | undefined;
+  readonly extension: Extension[];
+  readonly instantiatesCanonical: string[] | undefined;
+  readonly status: 'draft';
+  readonly intent: NonNullable<ActivityDefinition['intent']>;
+  readonly priority: ActivityDefinition['priority'];
+}
+
+/**
+ * The elements ServiceRequest, MedicationRequest and DeviceRequest all start with, in R4 element order after
+ * `resourceType`: the profile, the goals, the definition instantiated, status `draft`, intent (`proposal` when
+ * the definition gives none) and priority. Spread first, so the element order of each type is kept.
+ */
+function requestHeader(ad: ActivityDefinition, ctx: RequestContext): RequestHeader {
+  return {
+    meta: metaOf(ad),
+    extension: extensionsOf(ctx, undefined),
+    instantiatesCanonical: canonicalList(ad),
+    status: 'draft',
+    intent: ad.intent ?? 'proposal',
+    priority: ad.priority,
   };
 }
 
@@ -130,20 +169,11 @@ interface RequestOfKind {
 const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: RequestContext) => RequestOfKind[K] } = {
   ServiceRequest: (ad, ctx) => ({
     resourceType: 'ServiceRequest',
-    meta: metaOf(ad),
-    extension: extensionsOf(ctx, undefined),
-    instantiatesCanonical: canonicalList(ad),
-    status: 'draft',
-    intent: ad.intent ?? 'proposal',
-    priority: ad.priority,
+    ...requestHeader(ad, ctx),
     doNotPerform: ad.doNotPerform,
     code: ad.code,
     quantityQuantity: ad.quantity,
-    subject: ctx.subject,
-    encounter: ctx.encounter,
-    ...occurrence(ad, { timing: true }),
-    authoredOn: ctx.authoredOn,
-    requester: ctx.requester,
+    ...subjectAndTime(ad, ctx, { timing: true }),
     performerType: rolesOf(ad)[0],
     performer: patientTakesPart(ad) ? [ctx.subject] : undefined,
     locationReference: ad.location === undefined ? undefined : [ad.location],
@@ -157,11 +187,7 @@ const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: Req
     category: ad.code === undefined ? undefined : [ad.code],
     priority: ad.priority,
     doNotPerform: ad.doNotPerform,
-    subject: ctx.subject,
-    encounter: ctx.encounter,
-    ...occurrence(ad, { timing: false }),
-    authoredOn: ctx.authoredOn,
-    requester: ctx.requester,
+    ...subjectAndTime(ad, ctx, { timing: false }),
     recipient: patientTakesPart(ad) ? [ctx.subject] : undefined,
   }),
   Task: (ad, ctx) => ({
@@ -186,15 +212,13 @@ const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: Req
   }),
   MedicationRequest: (ad, ctx) => {
     const product = productOf(ad, 'MedicationRequest');
+    const header = requestHeader(ad, ctx);
     return {
       resourceType: 'MedicationRequest',
-      meta: metaOf(ad),
-      extension: extensionsOf(ctx, undefined),
-      instantiatesCanonical: canonicalList(ad),
-      status: 'draft',
-      // Passed through as for the other kinds; R4's MedicationRequest intent has no `directive`.
-      intent: (ad.intent ?? 'proposal') as MedicationRequest['intent'],
-      priority: ad.priority,
+      ...header,
+      // Passed through as for the other kinds; R4's MedicationRequest intent has no `directive`. (Replaced in
+      // place: the key keeps its position from the header.)
+      intent: header.intent as MedicationRequest['intent'],
       doNotPerform: ad.doNotPerform,
       medicationCodeableConcept: product.concept,
       // The definition's product may name a Substance, which R4's medicationReference does not allow: passed through.
@@ -213,21 +237,12 @@ const BUILDERS: { readonly [K in RequestKind]: (ad: ActivityDefinition, ctx: Req
     const product = productOf(ad, 'DeviceRequest');
     return {
       resourceType: 'DeviceRequest',
-      meta: metaOf(ad),
-      extension: extensionsOf(ctx, undefined),
-      instantiatesCanonical: canonicalList(ad),
-      status: 'draft',
-      intent: ad.intent ?? 'proposal',
-      priority: ad.priority,
+      ...requestHeader(ad, ctx),
       // R4's ActivityDefinition.productReference names a Medication or Substance, a DeviceRequest's code a
       // Device: the definition's reference is passed through as it is.
       codeReference: product.reference as unknown as DeviceRequest['codeReference'],
       codeCodeableConcept: product.concept,
-      subject: ctx.subject,
-      encounter: ctx.encounter,
-      ...occurrence(ad, { timing: true }),
-      authoredOn: ctx.authoredOn,
-      requester: ctx.requester,
+      ...subjectAndTime(ad, ctx, { timing: true }),
       performerType: rolesOf(ad)[0],
       performer: patientTakesPart(ad) ? ctx.subject : undefined,
     };
