@@ -34,6 +34,10 @@ declare module 'autocannon' {
       setupRequest?: (req: { path?: string; method?: string; body?: string }) => { path?: string; method?: string; body?: string };
     }[];
   }
-  function autocannon(options: Options): Promise<Result>;
+  /** A running benchmark: awaitable for its result, and an emitter of per-request events. */
+  interface Instance extends PromiseLike<Result> {
+    on(event: 'reqError', listener: (err: NodeJS.ErrnoException) => void): this;
+  }
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

@@ -106,7 +106,9 @@ export async function stop(child: ChildProcess): Promise<void> {
 /** Runs autocannon once. */
 export async function measure(base: string, request: BenchRequest, options: { connections: number; duration: number }): Promise<Measure> {
   const { nextPath, nextBody } = request;
-  const result = await autocannon({
+  // The first few socket errors' codes, so a failed smoke run says what the connection died of.
+  const errorCodes = new Map<string, number>();
+  const instance = autocannon({
     url: `${base}${request.path}`,
     connections: options.connections,
     duration: options.duration,
@@ -118,10 +120,16 @@ export async function measure(base: string, request: BenchRequest, options: { co
         ? [{ setupRequest: (req) => ({ ...req, ...(nextPath ? { path: nextPath() } : {}), ...(nextBody ? { body: nextBody() } : {}) }) }]
         : undefined,
   });
+  instance.on('reqError', (err: NodeJS.ErrnoException) => {
+    const key = err.code ?? err.message;
+    errorCodes.set(key, (errorCodes.get(key) ?? 0) + 1);
+  });
+  const result = await instance;
   const errors = result.errors + result.timeouts + result.non2xx;
   if (errors > 0) {
     // What went wrong, so a failed smoke run can be diagnosed from its log.
-    console.error(`${base}${request.path}: ${result.errors} connection errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx (${result['4xx']} 4xx, ${result['5xx']} 5xx)`);
+    const codes = [...errorCodes].map(([code, n]) => `${code} ×${n}`).join(', ');
+    console.error(`${base}${request.path}: ${result.errors} connection errors${codes ? ` (${codes})` : ''}, ${result.timeouts} timeouts, ${result.non2xx} non-2xx (${result['4xx']} 4xx, ${result['5xx']} 5xx)`);
   }
   return {
     rps: result.requests.average,
