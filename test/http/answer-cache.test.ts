@@ -48,6 +48,17 @@ async function expansion(url: string, query = ''): Promise<string[]> {
   return (res.json<ValueSet>().expansion?.contains ?? []).map((c) => `${c.code}:${c.display}`);
 }
 
+/** A new CodeSystem with codes a (Alpha) and b (Beta), and a new ValueSet including only a. */
+async function codeSystemAndValueSet(): Promise<{ csId: string; system: string; vsId: string; vsUrl: string }> {
+  const csId = unique('cs');
+  const system = `http://example.org/cache-test/${csId}`;
+  const vsId = unique('vs');
+  const vsUrl = `http://example.org/cache-test/vs/${vsId}`;
+  expect((await api.put(`/CodeSystem/${csId}`, codeSystem(csId, system, [['a', 'Alpha'], ['b', 'Beta']]))).status).toBe(201);
+  expect((await api.put(`/ValueSet/${vsId}`, valueSet(vsId, vsUrl, system, ['a']))).status).toBe(201);
+  return { csId, system, vsId, vsUrl };
+}
+
 describe('cached terminology answers over HTTP', () => {
   it('a repeated $lookup answers the same bytes; an updated CodeSystem is seen by the next call', async () => {
     const id = unique('cs');
@@ -73,12 +84,7 @@ describe('cached terminology answers over HTTP', () => {
   });
 
   it('$expand sees a changed ValueSet, and a changed CodeSystem it includes', async () => {
-    const csId = unique('cs');
-    const system = `http://example.org/cache-test/${csId}`;
-    const vsId = unique('vs');
-    const vsUrl = `http://example.org/cache-test/vs/${vsId}`;
-    await api.put(`/CodeSystem/${csId}`, codeSystem(csId, system, [['a', 'Alpha'], ['b', 'Beta']]));
-    await api.put(`/ValueSet/${vsId}`, valueSet(vsId, vsUrl, system, ['a']));
+    const { csId, system, vsId, vsUrl } = await codeSystemAndValueSet();
     expect(await expansion(vsUrl)).toEqual(['a:Alpha']);
     expect(await expansion(vsUrl)).toEqual(['a:Alpha']);
 
@@ -91,12 +97,7 @@ describe('cached terminology answers over HTTP', () => {
   });
 
   it('$validate-code answers again from the same inputs, and sees a changed ValueSet at the next call', async () => {
-    const csId = unique('cs');
-    const system = `http://example.org/cache-test/${csId}`;
-    const vsId = unique('vs');
-    const vsUrl = `http://example.org/cache-test/vs/${vsId}`;
-    await api.put(`/CodeSystem/${csId}`, codeSystem(csId, system, [['a', 'Alpha'], ['b', 'Beta']]));
-    await api.put(`/ValueSet/${vsId}`, valueSet(vsId, vsUrl, system, ['a']));
+    const { system, vsId, vsUrl } = await codeSystemAndValueSet();
     const path = `/ValueSet/$validate-code?url=${encodeURIComponent(vsUrl)}&system=${encodeURIComponent(system)}&code=b`;
     const result = async (): Promise<boolean | undefined> => {
       const res = await api.get(path);
