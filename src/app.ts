@@ -1,24 +1,22 @@
 /**
- * `createApp(deps)`: the express application, with no side effects (nothing listens, nothing is opened).
+ * `createApp(deps)`: the server's request handler, with no side effects (nothing listens, nothing is opened).
  * The FHIR endpoint is one handler (src/http/fhir-router.ts) reached from the front door without express;
- * express serves only the site routes beside it (browser view files, `/`, health probes, the 404).
+ * express serves only the site routes behind it (src/http/site-routes.ts).
  *
  * @see https://hl7.org/fhir/R4/http.html
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { buildCapabilityStatement } from './capability/capability-statement.ts';
 import { notFound } from './fhir/errors.ts';
-import { toFhirError, writeError } from './http/errors.ts';
+import { createSiteApp, errorExit } from './http/site-routes.ts';
+import { writeError } from './http/errors.ts';
 import { AnswerCache, DEFAULT_ANSWER_CACHE_BYTES } from './http/answer-cache.ts';
 import { createFhirRouter } from './http/fhir-router.ts';
 import { COMMON_HEADERS, PREFLIGHT_HEADERS } from './http/headers.ts';
 import { requestIdFor } from './http/logger.ts';
-import { prefersHtml } from './http/negotiate.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { staticFile } from './web/render.ts';
 import type { OperationRegistry } from './operations/registry.ts';
 import type { ServerServices } from './operations/services.ts';
 import type { Repository } from './store/repository.ts';
@@ -44,7 +42,6 @@ export interface AppDeps {
 }
 
 type RequestWithId = IncomingMessage & { requestId?: string };
-type SiteRequest = Request & { requestId?: string };
 
 /** The FHIR endpoint's handler: the CapabilityStatement, the answer cache and the per-request services wired in. */
 function fhirEndpoint(deps: AppDeps): ReturnType<typeof createFhirRouter<ServerServices>> {
@@ -117,74 +114,20 @@ function frontDoor(deps: AppDeps, fhir: ReturnType<typeof fhirEndpoint>): (req: 
   };
 }
 
-/** What is served beside the FHIR base: the browser view's files, `/`, the health probes, a FHIR 404 and the error exit. */
-function addSiteRoutes(app: express.Express, deps: AppDeps): void {
-  // The browser view: its two static files, and `/` sends a browser to the home page at the FHIR base.
-  app.get('/_web/:name', (req: SiteRequest, res: Response) => {
-    const file = staticFile(req.params.name as string);
-    if (!file) {
-      writeError(res, notFound('No such file'), req.requestId ?? '-');
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' }).end(file.body);
-  });
-  app.get('/favicon.ico', (_req, res) => {
-    res.writeHead(204, { 'Cache-Control': 'max-age=86400' }).end();
-  });
-  app.get('/', (req: SiteRequest, res: Response, next: NextFunction) => {
-    if (!prefersHtml(undefined, req.headers.accept)) {
-      next();
-      return;
-    }
-    res.writeHead(303, { Location: '/fhir', 'Content-Length': 0 }).end();
-  });
-
-  app.get('/healthz', (_req, res) => {
-    res.status(200).json({ status: 'ok' });
-  });
-  // For a balancer: 503 while the database is unreachable or this replica's index is behind.
-  app.get('/readyz', (_req, res) => {
-    const ready = deps.ready ? deps.ready() : true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
-  });
-
-  // Anything else: a FHIR 404.
-  app.use((req: SiteRequest, res: Response) => {
-    writeError(res, notFound('Nothing is served at this path; the FHIR base is /fhir'), req.requestId ?? '-');
-  });
-
-  // The one error exit for errors thrown outside the FHIR router (e.g. by express itself).
-  app.use((err: unknown, req: SiteRequest, res: Response, _next: NextFunction) => {
-    errorExit(deps, req, res, err);
-  });
-}
-
-/** The one error exit for errors thrown outside the FHIR router: an OperationOutcome, logged when unexpected. */
-function errorExit(deps: AppDeps, req: { requestId?: string }, res: ServerResponse, err: unknown): void {
-  const requestId = req.requestId ?? '-';
-  writeError(res, toFhirError(err, deps.logger, requestId), requestId);
-}
-
 /**
  * Creates the application: the front door (with the FHIR base) and, behind it, the express app of the site
  * routes. An error thrown in the front door takes the same exit as one thrown inside express.
  */
 export function createApp(deps: AppDeps): NodeHandler {
-  const app = express();
-  app.set('case sensitive routing', true);
-  app.set('strict routing', false);
-  app.set('etag', false);
-  app.set('query parser', false);
-  app.disable('x-powered-by');
-  addSiteRoutes(app, deps);
+  const site = createSiteApp({ logger: deps.logger, ready: deps.ready });
   const door = frontDoor(deps, fhirEndpoint(deps));
   return (req: RequestWithId, res: ServerResponse) => {
     try {
       if (door(req, res)) return;
     } catch (err) {
-      errorExit(deps, req, res, err);
+      errorExit(deps.logger, req, res, err);
       return;
     }
-    app(req, res);
+    site(req, res);
   };
 }
