@@ -3,17 +3,8 @@
  * health checks (`max_fails`/`fail_timeout`) and a retry on the next replica of idempotent requests whose
  * replica is unreachable. Non-idempotent requests (POST, PATCH) are never retried (nginx's default).
  *
- * Kept-alive connections are closed on purpose in two places, and both are set so no request races a close:
- * - towards the replicas, nginx drops an idle connection after 4 s, before a replica's own 5 s
- *   `keepAliveTimeout` (src/server.ts) closes it under a request nginx has just sent (a POST would then get a 502);
- * - towards clients, nginx closes a connection after `keepalive_requests` answers (1,000 by default), with
- *   `Connection: close` on the last. A client that sends its next request without reading that header — as
- *   autocannon does — has it reset: a benchmark of 1 connection at 2,000 req/s lost one request per second to
- *   it. 100,000 keeps that out of any run of the benchmark, and still frees a connection's memory now and then.
- *
  * @see https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream
  * @see https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server
- * @see https://nginx.org/en/docs/http/ngx_http_core_module.html#keepalive_requests
  */
 
 /** Inputs of {@link nginxConfig}. */
@@ -42,11 +33,9 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   client_max_body_size 20m;
-  keepalive_requests 100000;
   upstream fhir_replicas {
 ${servers}
     keepalive 64;
-    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${input.listen};
