@@ -106,7 +106,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 /** Runs autocannon once. */
 export async function measure(base: string, request: BenchRequest, options: { connections: number; duration: number }): Promise<Measure> {
   const { nextPath, nextBody } = request;
-  // The first few socket errors' codes, so a failed smoke run says what the connection died of.
+  // Each socket error's code, counted, so a failed smoke run says what the connection died of.
   const errorCodes = new Map<string, number>();
   const instance = autocannon({
     url: `${base}${request.path}`,
