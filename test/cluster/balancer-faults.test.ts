@@ -6,6 +6,7 @@
 import type { Bundle, CodeSystem } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_WRITE_TOKEN, findNginx, startCluster, type Cluster } from '../../scripts/cluster.ts';
+import { UPSTREAM_FAIL_TIMEOUT_S } from '../../scripts/cluster/nginx-config.ts';
 import { fhirHttp, unique, type FhirHttp } from '../helpers/http.ts';
 import { pgTestsEnabled } from '../store/pg-server.ts';
 
@@ -67,7 +68,10 @@ describe.skipIf(!enabled)('faults through nginx over two replicas', () => {
     expect((await direct.get(`/CodeSystem/${writtenId}`)).status).toBe(200);
     const search = await direct.get(`/CodeSystem?url=${encodeURIComponent(written.json<CodeSystem>().url as string)}`);
     expect(search.json<Bundle>().total).toBe(1);
-    // Rejoined: with the other replica killed, the balancer still answers, from the restarted one.
+    // Rejoined: with the other replica killed, the balancer still answers, from the restarted one. nginx puts
+    // a replica back in the rotation only when its fail_timeout has passed since its last failure (during the
+    // load above); a replica that restarts faster than that is not yet tried.
+    await sleep(UPSTREAM_FAIL_TIMEOUT_S * 1000 + 500);
     const other = cluster.replicas[1];
     if (!other) throw new Error('no second replica');
     await other.kill();
